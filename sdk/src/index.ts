@@ -1,0 +1,27 @@
+// @kubernaut/toolset-sdk — write detector plugins for dynamic-toolset.
+// This module is bundled into every plugin and runs inside the host's sandbox: plain JavaScript only.
+import { SDK_API_VERSION } from './types.js';
+import type { DetectorDefinition, PluginExport } from './types.js';
+
+export * from './types.js';
+export * from './evidence.js';
+export { DNS_LABEL, SEMVER, isDnsLabel } from './names.js';
+import { isDnsLabel, SEMVER } from './names.js';
+
+/**
+ * Declares a detector. Checks the definition at once, so a mistake fails the author's build or test rather
+ * than the daemon's load, and stamps it with the SDK API version the host checks for compatibility.
+ */
+export function defineDetector<C = Record<string, unknown>>(definition: DetectorDefinition<C>): PluginExport<C> {
+  const problems: string[] = [];
+  const d = definition as Partial<DetectorDefinition<C>> | null;
+  if (d === null || typeof d !== 'object') throw new TypeError('defineDetector: expected an object');
+  if (typeof d.name !== 'string' || !isDnsLabel(d.name)) problems.push(`name must be a lower-case DNS label (got ${JSON.stringify(d.name)})`);
+  if (typeof d.version !== 'string' || !SEMVER.test(d.version)) problems.push(`version must be a semantic version like 1.2.0 (got ${JSON.stringify(d.version)})`);
+  if (typeof d.description !== 'string' || d.description.trim() === '') problems.push('description must be a non-empty string');
+  if (typeof d.type !== 'string' || !isDnsLabel(d.type)) problems.push(`type must be a lower-case DNS label (got ${JSON.stringify(d.type)})`);
+  if (typeof d.detect !== 'function') problems.push('detect must be a function');
+  if (d.toolsets !== undefined && typeof d.toolsets !== 'function') problems.push('toolsets, when given, must be a function');
+  if (problems.length > 0) throw new TypeError(`defineDetector(${String(d.name)}): ${problems.join('; ')}`);
+  return Object.freeze({ ...(definition as DetectorDefinition<C>), apiVersion: SDK_API_VERSION });
+}
