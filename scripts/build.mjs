@@ -14,7 +14,7 @@ const at = (...p) => path.join(root, ...p);
 async function buildNodeLibrary(pkg, entries) {
   await rm(at(pkg, 'dist'), { recursive: true, force: true });
   await build({
-    entryPoints: Object.fromEntries(entries.map((e) => [e, at(pkg, 'src', `${e}.ts`)])),
+    entryPoints: Object.fromEntries(Object.entries(entries).map(([out, src]) => [out, at(pkg, 'src', src)])),
     outdir: at(pkg, 'dist'),
     bundle: true,
     platform: 'node',
@@ -28,8 +28,8 @@ async function buildNodeLibrary(pkg, entries) {
 
 async function main() {
   if (!existsSync(at('sdk', 'src', 'index.ts'))) return; // nothing to build yet (first bootstrap)
-  await buildNodeLibrary('sdk', ['index', 'testing', 'build', 'cli']);
-  await buildNodeLibrary('core', ['cli', 'sandbox']);
+  await buildNodeLibrary('sdk', { index: 'index.ts', testing: 'testing.ts', build: 'build.ts', cli: 'cli.ts' });
+  await buildNodeLibrary('core', { cli: 'cli.ts', sandbox: 'sandbox/index.ts' });
 
   // Built-in plugins: built with the SDK's own build command, exactly as a plugin author's would be.
   const { buildPlugin } = await import(pathToFileURL(at('sdk', 'dist', 'build.js')).href);

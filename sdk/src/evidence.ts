@@ -9,7 +9,7 @@ export type LabelExpectation = string | readonly string[] | true;
 export function hasLabels(service: ServiceView, expected: Readonly<Record<string, LabelExpectation>>): boolean {
   const labels = service.metadata.labels;
   for (const key of Object.keys(expected)) {
-    const want = expected[key];
+    const want = expected[key] as LabelExpectation;
     const got = labels[key];
     if (got === undefined) return false;
     if (want === true) continue;
@@ -118,3 +118,107 @@ export function selectorCovers(narrow: Readonly<Record<string, string>> | undefi
   const keys = Object.keys(b);
   return keys.length > 0 && keys.every((k) => n[k] === b[k]);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers the built-in detectors share (also useful to external plugins). Pure JavaScript, no host APIs.
+
+/** A label's value, else the Service selector's value for the same key (the pods a Service targets identify it too). */
+export function labelOrSelector(service: ServiceView, key: string): string | undefined {
+  return service.metadata.labels[key] ?? service.spec.selector?.[key];
+}
+
+/** The TCP ports of a Service, in their declared order. */
+export function tcpPorts(service: ServiceView): ServicePort[] {
+  return service.spec.ports.filter(isTcp);
+}
+
+/** What `Detection.port` expects for a port: its name when it has one, else its number. */
+export function portRef(port: ServicePort): string | number {
+  return port.name !== undefined && port.name !== '' ? port.name : port.port;
+}
+
+/** A port is declared plain HTTP when its appProtocol says `http`/`h2c`, or its name is `http` or starts with `http-` (but not `https`). */
+export function isDeclaredHttpPort(port: ServicePort): boolean {
+  const app = (port.appProtocol ?? '').toLowerCase();
+  if (app !== '') return app === 'http' || app === 'h2c' || app === 'kubernetes.io/h2c' || app === 'kubernetes.io/ws';
+  const name = (port.name ?? '').toLowerCase();
+  return name === 'http' || (name.startsWith('http-') && !name.startsWith('https'));
+}
+
+/** Annotations with which OpenShift's service CA issues a serving certificate: the pods behind the Service speak TLS. */
+export const SERVING_CERT_ANNOTATIONS: readonly string[] = [
+  'service.beta.openshift.io/serving-cert-secret-name',
+  'service.alpha.openshift.io/serving-cert-secret-name',
+];
+
+/**
+ * The scheme to reach a port with, from what the Service itself says, strongest evidence first: the port's
+ * appProtocol or name (`https`, `https-*`, `*-https`; `http`, `http-*`), then an OpenShift serving-cert annotation
+ * on the Service (its pods serve TLS), then the conventional TLS port numbers 443 and 8443. Otherwise `http`.
+ */
+export function portScheme(service: ServiceView, port: ServicePort): 'http' | 'https' {
+  if (isHttpsPort(port)) return 'https';
+  if ((port.appProtocol ?? '') !== '') return 'http';
+  const annotations = service.metadata.annotations;
+  if (SERVING_CERT_ANNOTATIONS.some((a) => annotations[a] !== undefined && annotations[a] !== '')) return 'https';
+  if (isDeclaredHttpPort(port)) return 'http';
+  return port.port === 443 || port.port === 8443 ? 'https' : 'http';
+}
+
+/**
+ * True when a Service is, or is named like, the headless twin of another: `clusterIP: None`, a name ending in
+ * `-headless`, `-discovery` or `-operated`, or the `variant: headless` label Grafana's charts set.
+ */
+export function looksHeadless(service: ServiceView): boolean {
+  const name = service.metadata.name;
+  return (
+    isHeadless(service) ||
+    name.endsWith('-headless') ||
+    name.endsWith('-discovery') ||
+    name.endsWith('-operated') ||
+    service.metadata.labels.variant === 'headless'
+  );
+}
+
+/** True when both selectors are non-empty and one is contained in the other, i.e. they select overlapping pods. */
+export function selectorsOverlap(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  return selectorCovers(a, b) || selectorCovers(b, a);
+}
+
+/** The Helm release / instance a Service belongs to (`app.kubernetes.io/instance`, else `release`), from labels or selector. */
+export function installOf(service: ServiceView): string | undefined {
+  return labelOrSelector(service, 'app.kubernetes.io/instance') ?? labelOrSelector(service, 'release');
+}
+
+/** True unless both Services name an install and the names differ. */
+export function sameInstall(a: ServiceView, b: ServiceView): boolean {
+  const ia = installOf(a);
+  const ib = installOf(b);
+  return ia === undefined || ib === undefined || ia === ib;
+}
+
+/**
+ * True when the Service's name, or its `app`, `app.kubernetes.io/name` or `app.kubernetes.io/component` label,
+ * contains one of the words (lower-case), e.g. `exporter`, `operator`, `webhook`.
+ */
+export function mentionsAny(service: ServiceView, words: readonly string[]): boolean {
+  const l = service.metadata.labels;
+  const values = [service.metadata.name, l.app, l['app.kubernetes.io/name'], l['app.kubernetes.io/component']];
+  return values.some((v) => v !== undefined && words.some((w) => v.toLowerCase().includes(w)));
+}
+
+/** Words that mark Services of the observability ecosystem that serve no query API (operators, webhooks, exporters…). */
+export const NON_API_WORDS: readonly string[] = [
+  'operator',
+  'webhook',
+  'exporter',
+  'adapter',
+  'pushgateway',
+  'blackbox',
+  'kube-state-metrics',
+  'canary',
+  'memcached',
+  'memberlist',
+  'gossip',
+  'image-renderer',
+];

@@ -1,0 +1,167 @@
+// Runs Services through the detectors: admission filters, then every admitted plugin in its sandbox (plugins
+// run concurrently, each on its own isolate), then the first valid answer in priority order wins. A plugin's
+// refusal, failure or malformed answer means "not mine": the next detector gets the Service.
+import type { ServiceView } from '@kubernaut/toolset-sdk';
+import type { DetectorSlot } from '../plugins/registry.js';
+import type { DetectAnswer } from '../sandbox/plugin.js';
+import { admission } from './filters.js';
+import type { SkipReason } from './filters.js';
+import { resolveDetection, DEFAULT_CLUSTER_DOMAIN } from './resolve.js';
+import type { Endpoint } from './resolve.js';
+import { serviceKey } from './view.js';
+
+export type TraceStep =
+  | { detector: string; outcome: 'skipped'; reason: SkipReason; detail: string }
+  | { detector: string; outcome: 'none' }
+  | { detector: string; outcome: 'rejected' | 'failed'; errorType: string; reason: string }
+  | { detector: string; outcome: 'detected'; url: string }
+  | { detector: string; outcome: 'not-reached'; claimedBy: string };
+
+export interface DetectedService {
+  key: string;
+  namespace: string;
+  name: string;
+  detector: string;
+  type: string;
+  endpoint: Endpoint;
+  headless: boolean;
+  selector: Record<string, string>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface ServiceResult {
+  key: string;
+  detected: DetectedService | null;
+  /** Each detector in order, with what happened. */
+  trace: TraceStep[];
+  /** Some plugin looked at the namespace's other Services: a change there can change this result. */
+  usedSiblings: boolean;
+}
+
+export interface EngineObserver {
+  /** Time a detector spent on a batch. */
+  detectorBatch?(detector: string, seconds: number, services: number): void;
+  skipped?(detector: string, reason: SkipReason): void;
+  rejected?(detector: string, service: string, errorType: string, reason: string): void;
+}
+
+export interface DetectOptions {
+  /** All Services of a namespace (the sibling view a plugin may ask for). */
+  namespaceServices: (namespace: string) => readonly ServiceView[];
+  clusterDomain?: string;
+  /** Services per sandbox call. */
+  batchSize?: number;
+  observer?: EngineObserver;
+}
+
+export const DEFAULT_BATCH_SIZE = 500;
+
+/** Detects a set of Services. Never throws because of a plugin. Results come back in input order. */
+export async function detectServices(views: readonly ServiceView[], detectors: readonly DetectorSlot[], options: DetectOptions): Promise<ServiceResult[]> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  // The JSON of a namespace is made once per run and shared by every plugin that asks for it.
+  const siblingJson = new Map<string, string>();
+  const siblings = (ns: string): string => {
+    let json = siblingJson.get(ns);
+    if (json === undefined) {
+      json = JSON.stringify(options.namespaceServices(ns));
+      siblingJson.set(ns, json);
+    }
+    return json;
+  };
+  const results: ServiceResult[] = [];
+  for (let start = 0; start < views.length; start += batchSize) {
+    const batch = views.slice(start, start + batchSize);
+    results.push(...(await detectBatch(batch, detectors, siblings, options)));
+  }
+  return results;
+}
+
+async function detectBatch(
+  batch: readonly ServiceView[],
+  detectors: readonly DetectorSlot[],
+  siblings: (ns: string) => string,
+  options: DetectOptions,
+): Promise<ServiceResult[]> {
+  const batchJson = JSON.stringify(batch);
+  // Per detector: which Services it may see, and its answers for them.
+  const admitted = detectors.map((d) => batch.map((v) => admission(v, d.settings)));
+  const answers = await Promise.all(
+    detectors.map(async (d, di): Promise<Array<DetectAnswer | undefined>> => {
+      const skips = admitted[di]!;
+      const indexes = skips.flatMap((s, i) => (s === null ? [i] : []));
+      if (indexes.length === 0) return batch.map(() => undefined);
+      const subset = indexes.length === batch.length ? batch : indexes.map((i) => batch[i]!);
+      const json = subset === batch ? batchJson : JSON.stringify(subset);
+      const started = process.hrtime.bigint();
+      const got = await d.plugin.detect(subset, json, siblings);
+      options.observer?.detectorBatch?.(d.name, Number(process.hrtime.bigint() - started) / 1e9, subset.length);
+      const out: Array<DetectAnswer | undefined> = batch.map(() => undefined);
+      indexes.forEach((bi, k) => (out[bi] = got[k]));
+      return out;
+    }),
+  );
+  return batch.map((view, i) => decide(view, i, detectors, admitted, answers, options));
+}
+
+function decide(
+  view: ServiceView,
+  i: number,
+  detectors: readonly DetectorSlot[],
+  admitted: ReadonlyArray<ReadonlyArray<ReturnType<typeof admission>>>,
+  answers: ReadonlyArray<ReadonlyArray<DetectAnswer | undefined>>,
+  options: DetectOptions,
+): ServiceResult {
+  const key = serviceKey(view);
+  const trace: TraceStep[] = [];
+  let detected: DetectedService | null = null;
+  let usedSiblings = false;
+  for (let di = 0; di < detectors.length; di++) {
+    const d = detectors[di]!;
+    const skip = admitted[di]![i];
+    const answer = answers[di]![i];
+    if (answer?.usedSiblings) usedSiblings = true;
+    if (detected) {
+      trace.push({ detector: d.name, outcome: 'not-reached', claimedBy: detected.detector });
+      continue;
+    }
+    if (skip) {
+      trace.push({ detector: d.name, outcome: 'skipped', reason: skip.reason, detail: skip.detail });
+      options.observer?.skipped?.(d.name, skip.reason);
+      continue;
+    }
+    if (!answer) continue; // unreachable: admitted Services always get an answer
+    switch (answer.kind) {
+      case 'none':
+        trace.push({ detector: d.name, outcome: 'none' });
+        break;
+      case 'rejected':
+      case 'failed':
+        trace.push({ detector: d.name, outcome: answer.kind, errorType: answer.errorType, reason: answer.reason });
+        break;
+      case 'detected': {
+        const r = resolveDetection(view, answer.detection, d.plugin.manifest.type, options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN);
+        if (!r.ok) {
+          trace.push({ detector: d.name, outcome: 'rejected', errorType: 'bad-result', reason: r.reason });
+          options.observer?.rejected?.(d.name, key, 'bad-result', r.reason);
+          break;
+        }
+        trace.push({ detector: d.name, outcome: 'detected', url: r.endpoint.url });
+        detected = {
+          key,
+          namespace: view.metadata.namespace,
+          name: view.metadata.name,
+          detector: d.name,
+          type: r.endpoint.type,
+          endpoint: r.endpoint,
+          headless: view.spec.clusterIP === 'None',
+          selector: view.spec.selector ?? {},
+          labels: view.metadata.labels,
+          annotations: view.metadata.annotations,
+        };
+      }
+    }
+  }
+  return { key, detected, trace, usedSiblings };
+}

@@ -1,0 +1,93 @@
+// Detection without a cluster: the daemon's own pipeline (the same registry, sandbox, order, filters and
+// de-duplication) over a fixed set of Service objects, with no health checks. Serves `dynamic-toolset detect`,
+// the SDK's test helper and the fixture tests.
+import type { ServiceView } from '@kubernaut/toolset-sdk';
+import { DEFAULT_CONFIG } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
+import { builtinPluginsDir } from '../paths.js';
+import { PluginRegistry } from '../plugins/registry.js';
+import type { RegistryLogger } from '../plugins/registry.js';
+import type { SandboxLimits } from '../sandbox/plugin.js';
+import { dedupe } from './dedupe.js';
+import { detectServices } from './engine.js';
+import type { ServiceResult } from './engine.js';
+import { serviceKey, toServiceView } from './view.js';
+
+export interface DetectionRecord {
+  namespace: string;
+  name: string;
+  type: string;
+  detector: string;
+  endpoint: string;
+  healthPath: string | null;
+}
+
+export interface OfflineOptions {
+  config?: Config;
+  /** External plugin bundles, as the daemon's `--plugins-dir`. */
+  pluginsDir?: string;
+  /** Defaults to the repository's built-in bundles; `false` loads none (only external plugins). */
+  builtinDir?: string | false;
+  clusterDomain?: string;
+  limits?: SandboxLimits;
+  log?: RegistryLogger;
+}
+
+export interface OfflineReport {
+  records: DetectionRecord[];
+  results: ServiceResult[];
+  /** Duplicate key → kept key. */
+  duplicates: Map<string, string>;
+  warnings: string[];
+  plugins: ReturnType<PluginRegistry['list']>;
+}
+
+/** Projects objects to views; a later object with the same namespace/name replaces an earlier one. */
+export function uniqueViews(services: readonly unknown[]): ServiceView[] {
+  const byKey = new Map<string, ServiceView>();
+  for (const s of services) {
+    const v = toServiceView(s);
+    byKey.set(serviceKey(v), v);
+  }
+  return [...byKey.values()];
+}
+
+export async function detectOfflineReport(services: readonly unknown[], options: OfflineOptions = {}): Promise<OfflineReport> {
+  const views = uniqueViews(services);
+  const byNamespace = new Map<string, ServiceView[]>();
+  for (const v of views) {
+    const list = byNamespace.get(v.metadata.namespace) ?? [];
+    list.push(v);
+    byNamespace.set(v.metadata.namespace, list);
+  }
+  const registry = new PluginRegistry({
+    builtinDir: options.builtinDir === false ? '/nonexistent' : (options.builtinDir ?? builtinPluginsDir()),
+    ...(options.pluginsDir !== undefined ? { pluginsDir: options.pluginsDir } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  try {
+    await registry.start(options.config ?? DEFAULT_CONFIG);
+    const results = await detectServices(views, registry.detectors(), {
+      namespaceServices: (ns) => byNamespace.get(ns) ?? [],
+      ...(options.clusterDomain ? { clusterDomain: options.clusterDomain } : {}),
+    });
+    const { kept, duplicates } = dedupe(results.flatMap((r) => (r.detected ? [r.detected] : [])));
+    const records = kept.map((d) => ({
+      namespace: d.namespace,
+      name: d.name,
+      type: d.type,
+      detector: d.detector,
+      endpoint: d.endpoint.url,
+      healthPath: d.endpoint.healthPath,
+    }));
+    return { records, results, duplicates, warnings: registry.warnings(), plugins: registry.list() };
+  } finally {
+    await registry.stop();
+  }
+}
+
+/** The detected Services, sorted by namespace and name. */
+export async function detectOffline(services: readonly unknown[], options: OfflineOptions = {}): Promise<DetectionRecord[]> {
+  return (await detectOfflineReport(services, options)).records;
+}

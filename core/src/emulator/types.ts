@@ -1,0 +1,63 @@
+// Plain-JSON shapes shared by every emulator module. Objects are kept as JSON trees (not typed
+// models) because the emulator must round-trip whatever fields a client sends, like etcd does.
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** A Kubernetes object as stored: a JSON object with a `metadata` map. */
+export type KubeObject = JsonObject;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+export function deepClone<T extends JsonValue>(value: T): T {
+  return structuredClone(value);
+}
+
+/** Structural equality of JSON trees; key order is irrelevant, array order is not. */
+export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a === undefined || b === undefined) return false;
+  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  }
+  const ao = a as JsonObject;
+  const bo = b as JsonObject;
+  const ak = Object.keys(ao);
+  if (ak.length !== Object.keys(bo).length) return false;
+  return ak.every((k) => Object.hasOwn(bo, k) && deepEqual(ao[k], bo[k]));
+}
+
+/** The object's metadata map, created when missing (callers own the object). */
+export function metaOf(obj: KubeObject): JsonObject {
+  const md = obj.metadata;
+  if (isJsonObject(md)) return md;
+  const fresh: JsonObject = {};
+  obj.metadata = fresh;
+  return fresh;
+}
+
+export function str(value: JsonValue | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function stringMap(value: JsonValue | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isJsonObject(value)) return out;
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** Identity of the caller, as authentication produced it. */
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups?: string[];
+  extra?: Record<string, string[]>;
+}
