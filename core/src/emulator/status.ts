@@ -251,7 +251,13 @@ export class FieldError {
   }
 }
 
+/** A value printed verbatim in field errors (Go's %#v of slices/maps, e.g. `[]string{"a"}`). */
+export class GoLiteral {
+  constructor(readonly text: string) {}
+}
+
 function formatValue(v: unknown): string {
+  if (v instanceof GoLiteral) return v.text;
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (v === null || v === undefined) return 'null';
