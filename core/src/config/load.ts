@@ -73,7 +73,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
         errors.push({ file, line: lineOf(doc, counter, keyPath), key: keyPath.join('.') || undefined, message: issue.message });
       }
     }
-    return { ok: false, errors };
+    return { ok: false, errors: errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
   }
   const config = withDefaults(parsed.data);
   // Cross-field rules the schema cannot express.
