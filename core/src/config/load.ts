@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
+import { DNS_LABEL } from '@kubernaut/toolset-sdk';
 import { configSchema, withDefaults, DEFAULT_CONFIG } from './schema.js';
 import type { Config } from './schema.js';
 
@@ -49,7 +50,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const errors: ConfigProblem[] = [];
   for (const e of doc.errors) {
-    errors.push({ file, line: e.linePos?.[0]?.line, message: `invalid YAML: ${e.message.split('\n')[0]}` });
+    errors.push({ file, line: counter.linePos(e.pos[0]).line, message: `invalid YAML: ${e.message.split('\n')[0]}` });
   }
   if (errors.length > 0) return { ok: false, errors };
   const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
@@ -79,8 +80,15 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   // Cross-field rules the schema cannot express.
   const byPriority = new Map<number, string>();
   for (const [name, d] of Object.entries(config.detectors)) {
-    if (d.priority === undefined) continue;
-    const other = byPriority.get(d.priority);
+    if (!DNS_LABEL.test(name)) {
+      errors.push({
+        file,
+        line: lineOf(doc, counter, ['detectors'], name),
+        key: `detectors.${name}`,
+        message: 'detector names are lower-case DNS labels (a-z, 0-9, "-"), as in the plugin manifest',
+      });
+    }
+    const other = d.priority === undefined ? undefined : byPriority.get(d.priority);
     if (other !== undefined) {
       errors.push({
         file,
@@ -88,7 +96,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
         key: `detectors.${name}.priority`,
         message: `priority ${d.priority} is already used by detector "${other}"; priorities must be unique so the order is unambiguous`,
       });
-    } else byPriority.set(d.priority, name);
+    } else if (d.priority !== undefined) byPriority.set(d.priority, name);
     const rel = d.plugin?.path;
     if (rel !== undefined && options.pluginsDir !== undefined && !existsSync(path.join(options.pluginsDir, rel))) {
       errors.push({
@@ -99,7 +107,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
       });
     }
   }
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0) return { ok: false, errors: errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
   return { ok: true, config, warnings: [] };
 }
 

@@ -82,7 +82,7 @@ const requiredAnnotations = z.union(
 
 const detector = z.strictObject({
   enabled: z.boolean().optional(),
-  priority: z.number().int().min(0, 'must be 0 or more').max(1_000_000).optional(),
+  priority: z.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(1_000_000).optional(),
   health_check: detectorHealthCheck.optional(),
   namespaces: z
     .strictObject({
@@ -111,7 +111,8 @@ export const configSchema = z.strictObject({
     .record(z.string().regex(DNS_LABEL, 'a service type (lower-case DNS label)'), z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, 'must be "<namespace>/<service name>"'))
     .optional(),
   holmesgpt: z.strictObject({ multi_instance: z.boolean().optional() }).optional(),
-  detectors: z.record(z.string().regex(DNS_LABEL, 'detector names are lower-case DNS labels'), detector.nullable()).optional(),
+  // Names are checked in load.ts, where the error can point at the key's line.
+  detectors: z.record(z.string(), detector.nullable()).optional(),
 });
 
 export type ConfigFile = z.output<typeof configSchema>;

@@ -2,7 +2,7 @@
 // `kubectl get svc -A -o yaml` prints), or JSON. Other kinds are counted and left out, never silently.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import { isServiceObject } from './view.js';
 
 export interface ManifestRead {
@@ -36,12 +36,13 @@ function collect(value: unknown, file: string, out: ManifestRead): void {
 
 /** Parses one file's text (YAML or JSON; JSON is YAML). */
 export function parseManifests(text: string, file: string, out: ManifestRead = { services: [], ignored: [] }): ManifestRead {
-  const docs = parseAllDocuments(text, { prettyErrors: false });
+  const counter = new LineCounter();
+  const docs = parseAllDocuments(text, { prettyErrors: false, lineCounter: counter });
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     const err = doc.errors[0];
     if (err) {
-      const line = err.linePos?.[0]?.line;
-      throw new ManifestError(`${file}${line !== undefined ? `:${line}` : ''}: invalid YAML/JSON: ${err.message.split('\n')[0]}`);
+      const line = counter.linePos(err.pos[0]).line;
+      throw new ManifestError(`${file}:${line}: invalid YAML/JSON: ${err.message.split('\n')[0]}`);
     }
     collect(doc.toJS({ maxAliasCount: 1000 }), file, out);
   }

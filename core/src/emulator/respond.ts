@@ -1,0 +1,86 @@
+// Request-body decoding and response encoding shared by every handler. Responses carry the
+// headers every real API server response has (Audit-Id, Cache-Control) and end with a newline
+// like Go's json.Encoder.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { ApiError, errors, makeStatus, type Status } from './status.js';
+import type { JsonValue } from './types.js';
+
+/** The server's default max request body for JSON/YAML (3 MiB). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export function baseHeaders(contentType: string): Record<string, string> {
+  return { 'Audit-Id': randomUUID(), 'Cache-Control': 'no-cache, private', 'Content-Type': contentType };
+}
+
+export function sendJson(res: ServerResponse, code: number, body: unknown, pretty = false, extra: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = `${pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body)}\n`;
+  res.writeHead(code, { ...baseHeaders('application/json'), ...extra, 'Content-Length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+export function sendStatus(res: ServerResponse, status: Status, extra: Record<string, string> = {}): void {
+  sendJson(res, status.code, status, false, extra);
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  if (err instanceof ApiError) {
+    sendStatus(res, err.status, err.headers);
+    return;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  sendStatus(res, errors.internal(message).status);
+}
+
+export function sendText(res: ServerResponse, code: number, text: string): void {
+  res.writeHead(code, { ...baseHeaders('text/plain; charset=utf-8'), 'X-Content-Type-Options': 'nosniff', 'Content-Length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > limit) throw new ApiError(makeStatus(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`));
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** Decodes a JSON (or YAML) body; an empty body is `undefined`. */
+export function decodeBody(raw: Buffer, type: string): JsonValue | undefined {
+  const text = raw.toString('utf8');
+  if (text.trim() === '') return undefined;
+  if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
+    try {
+      return parseYaml(text) as JsonValue;
+    } catch (e) {
+      throw errors.badRequest(`error converting YAML to JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (e) {
+    throw errors.badRequest(`couldn't get version/kind; json parse error: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Content types accepted for create/update bodies (JSON and YAML, like the real server minus protobuf/CBOR). */
+export const BODY_TYPES: readonly string[] = ['application/json', 'application/yaml'];
+
+export function checkBodyType(type: string): void {
+  if (type !== '' && !BODY_TYPES.includes(type)) {
+    throw errors.unsupportedMediaType(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf', 'application/cbor']);
+  }
+}

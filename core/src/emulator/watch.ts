@@ -1,0 +1,218 @@
+// Watch streams: newline-delimited JSON events over a chunked 200 response, replaying from a
+// resourceVersion (or a synthetic ADDED snapshot), live events, periodic bookmarks, timeoutSeconds,
+// and the 410 Expired ERROR event. Also the hooks fault injection uses to drop or stall streams.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { compileSelector, Registry } from './registry.js';
+import { apiVersionOf, type ResourceType } from './resources.js';
+import type { Selector } from './selectors.js';
+import { errors, statusAsJson } from './status.js';
+import type { StoredEvent } from './store.js';
+import { parseBool } from './requestinfo.js';
+import { baseHeaders } from './respond.js';
+import type { JsonObject, KubeObject } from './types.js';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchSettings {
+  /** How often streams with allowWatchBookmarks get a BOOKMARK (the real server: about a minute). */
+  bookmarkIntervalMs: number;
+  /** Used when the client sends no timeoutSeconds (the real server: 30-60 minutes). */
+  defaultTimeoutSeconds: number;
+}
+
+/** What fault injection needs from the watch layer. */
+export interface WatchControl {
+  /** Ends every open stream (cleanly, or by destroying the socket); returns how many. */
+  dropAll(abrupt: boolean): number;
+  /** Stalls streams: nothing (not even bookmarks) is written until revived. */
+  stall(includeNew: boolean): number;
+  /** Un-stalls streams, delivering what they missed unless told to discard it. */
+  revive(discardMissed: boolean): number;
+  openCount(): number;
+}
+
+class WatchStream {
+  stalled = false;
+  private timedOut = false;
+  private closed = false;
+  private readonly missed: string[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  unsubscribe: () => void = () => {};
+
+  constructor(
+    readonly res: ServerResponse,
+    private readonly onClose: (s: WatchStream) => void,
+  ) {
+    res.on('close', () => this.cleanup());
+  }
+
+  write(type: WatchEventType, object: JsonObject): void {
+    if (this.closed) return;
+    const line = `${JSON.stringify({ type, object })}\n`;
+    if (this.stalled) {
+      this.missed.push(line);
+      return;
+    }
+    this.res.write(line);
+  }
+
+  addTimer(t: NodeJS.Timeout): void {
+    t.unref();
+    this.timers.push(t);
+  }
+
+  /** timeoutSeconds elapsed: close cleanly, unless stalled (a stalled stream sends nothing, not even its end). */
+  timeout(): void {
+    if (this.stalled) this.timedOut = true;
+    else this.end();
+  }
+
+  revive(discardMissed: boolean): void {
+    this.stalled = false;
+    const lines = this.missed.splice(0);
+    if (!discardMissed && !this.closed) for (const l of lines) this.res.write(l);
+    if (this.timedOut) this.end();
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.cleanup();
+    this.res.end();
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.cleanup();
+    this.res.destroy();
+  }
+
+  private cleanup(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.unsubscribe();
+    this.onClose(this);
+  }
+}
+
+function parseTimeout(v: string | null): number | undefined {
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw errors.badRequest(`invalid value for timeoutSeconds: ${v}`);
+  return n;
+}
+
+export class WatchHub implements WatchControl {
+  private readonly streams = new Set<WatchStream>();
+  private stallNew = false;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly settings: WatchSettings,
+  ) {}
+
+  openCount(): number {
+    return this.streams.size;
+  }
+
+  /**
+   * Serves one watch. Parameter errors throw before any byte is written (→ a normal error
+   * response); after that, problems are reported in-band as ERROR events like the real server.
+   */
+  serve(req: IncomingMessage, res: ServerResponse, rt: ResourceType, namespace: string | undefined, params: URLSearchParams, pinnedName?: string): void {
+    let fieldSelector = params.get('fieldSelector') ?? '';
+    if (pinnedName !== undefined) fieldSelector = fieldSelector ? `${fieldSelector},metadata.name=${pinnedName}` : `metadata.name=${pinnedName}`;
+    const sel: Selector = compileSelector(rt, params.get('labelSelector') ?? '', fieldSelector);
+    const rvParam = params.get('resourceVersion') ?? '';
+    let fromRv: number | undefined;
+    if (rvParam !== '' && rvParam !== '0') {
+      if (!/^\d+$/.test(rvParam)) throw errors.badRequest(`invalid resource version: strconv.ParseUint: parsing "${rvParam}": invalid syntax`);
+      fromRv = Number(rvParam);
+    }
+    const bookmarks = parseBool(params.get('allowWatchBookmarks'));
+    const timeoutSeconds = parseTimeout(params.get('timeoutSeconds')) ?? this.settings.defaultTimeoutSeconds;
+    const initialEventsEnd = parseBool(params.get('sendInitialEvents')) && bookmarks && fromRv === undefined;
+
+    res.writeHead(200, { ...baseHeaders('application/json'), 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    req.socket.setNoDelay(true);
+
+    const stream = new WatchStream(res, (s) => this.streams.delete(s));
+    this.streams.add(stream);
+    if (this.stallNew) stream.stalled = true;
+    const emit = (ev: StoredEvent): void => {
+      const visible = Registry.visibleEvent(rt, ev, namespace, sel);
+      if (visible) stream.write(visible.type, visible.object);
+    };
+
+    if (fromRv !== undefined) {
+      const since = this.registry.store.since(rt, fromRv);
+      if ('expired' in since) {
+        const status = errors.expired(`too old resource version: ${fromRv} (${since.oldest})`).status;
+        stream.write('ERROR', statusAsJson(status));
+        stream.end();
+        return;
+      }
+      for (const ev of since.events) emit(ev);
+    } else {
+      for (const obj of this.registry.snapshot(rt, namespace, sel)) stream.write('ADDED', obj);
+      if (initialEventsEnd) {
+        stream.write('BOOKMARK', this.bookmarkObject(rt, { 'k8s.io/initial-events-end': 'true' }));
+      }
+    }
+    // Same tick as the replay: no event can fall between history and subscription.
+    stream.unsubscribe = this.registry.store.subscribe(rt, (ev) => {
+      if (fromRv === undefined || ev.rv > fromRv) emit(ev);
+    });
+
+    if (bookmarks && this.settings.bookmarkIntervalMs > 0) {
+      const tick = (): void => {
+        if (!stream.stalled) stream.write('BOOKMARK', this.bookmarkObject(rt));
+        stream.addTimer(setTimeout(tick, this.settings.bookmarkIntervalMs));
+      };
+      stream.addTimer(setTimeout(tick, this.settings.bookmarkIntervalMs));
+    }
+    if (timeoutSeconds > 0) stream.addTimer(setTimeout(() => stream.timeout(), timeoutSeconds * 1000));
+  }
+
+  /** A bookmark carries only kind, apiVersion and the current resourceVersion. */
+  private bookmarkObject(rt: ResourceType, annotations?: Record<string, string>): KubeObject {
+    const metadata: JsonObject = { resourceVersion: String(this.registry.store.currentResourceVersion()) };
+    if (annotations) metadata.annotations = annotations;
+    return { kind: rt.kind, apiVersion: apiVersionOf(rt), metadata };
+  }
+
+  dropAll(abrupt: boolean): number {
+    const all = [...this.streams];
+    for (const s of all) {
+      if (abrupt) s.destroy();
+      else s.end();
+    }
+    return all.length;
+  }
+
+  stall(includeNew: boolean): number {
+    this.stallNew = includeNew;
+    let n = 0;
+    for (const s of this.streams) {
+      if (!s.stalled) n++;
+      s.stalled = true;
+    }
+    return n;
+  }
+
+  revive(discardMissed: boolean): number {
+    this.stallNew = false;
+    let n = 0;
+    for (const s of [...this.streams]) {
+      if (!s.stalled) continue;
+      n++;
+      s.revive(discardMissed);
+    }
+    return n;
+  }
+
+  closeAll(): void {
+    for (const s of [...this.streams]) s.destroy();
+  }
+}
