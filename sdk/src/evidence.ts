@@ -198,27 +198,36 @@ export function sameInstall(a: ServiceView, b: ServiceView): boolean {
 }
 
 /**
- * True when the Service's name, or its `app`, `app.kubernetes.io/name` or `app.kubernetes.io/component` label,
- * contains one of the words (lower-case), e.g. `exporter`, `operator`, `webhook`.
+ * True when the Service's name, or its `app`, `app.kubernetes.io/name` or `app.kubernetes.io/component` label, is
+ * one of the words or ends with `-<word>` (e.g. `kps-kube-prometheus-stack-operator`, `prometheus-node-exporter`).
+ * Only whole trailing segments count: chart and component names sit at the end, release names at the start, so a
+ * release called `prometheus-operator` does not hide its `prometheus-operator-prometheus` Service.
  */
 export function mentionsAny(service: ServiceView, words: readonly string[]): boolean {
   const l = service.metadata.labels;
   const values = [service.metadata.name, l.app, l['app.kubernetes.io/name'], l['app.kubernetes.io/component']];
-  return values.some((v) => v !== undefined && words.some((w) => v.toLowerCase().includes(w)));
+  return values.some((v) => {
+    if (v === undefined) return false;
+    const lower = v.toLowerCase();
+    return words.some((w) => lower === w || lower.endsWith(`-${w}`));
+  });
 }
 
-/** Words that mark Services of the observability ecosystem that serve no query API (operators, webhooks, exporters…). */
+/** Trailing name segments of observability Services that serve no query API (operators, webhooks, exporters…). */
 export const NON_API_WORDS: readonly string[] = [
   'operator',
   'webhook',
+  'webhook-server',
+  'webhook-service',
   'exporter',
   'adapter',
   'pushgateway',
-  'blackbox',
   'kube-state-metrics',
   'canary',
   'memcached',
+  'cache',
   'memberlist',
-  'gossip',
+  'gossip-ring',
   'image-renderer',
+  'metrics-service',
 ];

@@ -1,0 +1,51 @@
+import test from 'ava';
+import plugin from './index.js';
+import { svc, ctx, type SvcOptions } from '../testkit.js';
+
+const operated = (ports: SvcOptions['ports']) =>
+  svc('alertmanager-operated', { labels: { 'operated-alertmanager': 'true' }, selector: { 'app.kubernetes.io/name': 'alertmanager' }, headless: true, ports });
+
+test('kube-prometheus-stack Alertmanager: http-web, not the reloader, without asking for siblings', (t) => {
+  const c = ctx();
+  const d = plugin.detect(svc('r-kube-prometheus-stack-alertmanager', { labels: { app: 'kube-prometheus-stack-alertmanager' }, selector: { 'app.kubernetes.io/name': 'alertmanager', alertmanager: 'r' }, ports: [['reloader-web', 8080, { appProtocol: 'http' }], ['http-web', 9093]] }), c);
+  t.deepEqual(d, { port: 'http-web', scheme: 'http', health: { path: '/-/healthy' } });
+  t.is(c.calls, 0);
+});
+
+test('alertmanager-operated: the mesh ports are never chosen; skipped next to a normal twin, kept when alone', (t) => {
+  const lone = operated([['tcp-mesh', 9094], ['udp-mesh', 9094, { protocol: 'UDP' }], ['web', 9093]]);
+  t.deepEqual(plugin.detect(lone, ctx()), { port: 'web', scheme: 'http', health: { path: '/-/healthy' } });
+  const twin = svc('am', { labels: { 'app.kubernetes.io/name': 'alertmanager' }, selector: { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': 'x' }, ports: [['http', 9093]] });
+  t.is(plugin.detect(lone, ctx([twin])), null);
+});
+
+test('chart -headless twin skipped by name', (t) => {
+  const labels = { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': 'm' };
+  t.is(plugin.detect(svc('m-alertmanager-headless', { labels, headless: true, ports: [['http', 9093]] }), ctx([svc('m-alertmanager', { labels, ports: [['http', 9093]] })])), null);
+});
+
+test('old prometheus chart component, VictoriaMetrics operator vmalertmanager, https port', (t) => {
+  t.is(plugin.detect(svc('legacy-prometheus-alertmanager', { labels: { app: 'prometheus', component: 'alertmanager' }, ports: [['http', 80, { targetPort: 9093 }]] }), ctx())?.port, 'http');
+  t.is(plugin.detect(svc('x', { labels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/component': 'alertmanager' }, ports: [['http', 80]] }), ctx())?.port, 'http');
+  t.is(plugin.detect(svc('vmalertmanager-main', { labels: { 'app.kubernetes.io/name': 'vmalertmanager' }, ports: [['http', 9093]] }), ctx())?.port, 'http');
+  t.is(plugin.detect(svc('am', { labels: { app: 'alertmanager' }, ports: [['https', 9093]] }), ctx())?.scheme, 'https');
+});
+
+test('Mimir alertmanager, webhooks/bots and plain apps on 9093 are not Alertmanagers', (t) => {
+  t.is(plugin.detect(svc('lgtm-mimir-alertmanager', { labels: { 'app.kubernetes.io/name': 'mimir', 'app.kubernetes.io/component': 'alertmanager' }, ports: [['http-metrics', 8080]] }), ctx()), null);
+  t.is(plugin.detect(svc('alertmanager-webhook-logger', { labels: { app: 'alertmanager-webhook-logger' }, ports: [['http', 9093]] }), ctx()), null);
+  t.is(plugin.detect(svc('notifier', { labels: { app: 'notifier' }, ports: [['web', 9093]] }), ctx()), null);
+  t.is(plugin.detect(svc('prometheus-server', { labels: { app: 'prometheus', component: 'server' }, ports: [['http', 80]] }), ctx()), null);
+});
+
+test('toolsets: path prefix goes in front of /api/v2/*', (t) => {
+  const out = plugin.toolsets!(
+    { detector: 'alertmanager', type: 'alertmanager', service: { name: 'am', namespace: 'n', labels: {}, annotations: {} }, url: 'http://am.n.svc.cluster.local:9093/am', scheme: 'http', host: 'am.n.svc.cluster.local', port: 9093, path: '/am', healthPath: '/-/healthy' },
+    { config: {} },
+  );
+  t.deepEqual(out?.['alertmanager/api']?.config, { endpoints: [{ hosts: ['am.n.svc.cluster.local:9093'], paths: ['/am/api/v2/*'], methods: ['GET'] }] });
+});
+
+test('the old stable/prometheus-operator chart under release "prometheus-operator"', (t) => {
+  t.is(plugin.detect(svc('prometheus-operator-alertmanager', { labels: { app: 'prometheus-operator-alertmanager', release: 'prometheus-operator' }, ports: [['web', 9093]] }), ctx())?.port, 'web');
+});

@@ -1,0 +1,84 @@
+// Built-in detector: Prometheus Alertmanager.
+//
+// Evidence (labels, else the Service selector):
+//   - app.kubernetes.io/name=alertmanager (prometheus-community/alertmanager chart, kube-prometheus, operator-managed pods)
+//   - app=alertmanager or app=*-alertmanager (kube-prometheus-stack: `<chart name>-alertmanager`)
+//   - operated-alertmanager=true (the prometheus-operator governing Service `alertmanager-operated`)
+//   - app.kubernetes.io/name=vmalertmanager (VictoriaMetrics operator)
+//   - app=prometheus or app.kubernetes.io/name=prometheus with component=alertmanager (prometheus-community/prometheus
+//     charts before the alertmanager became a sub-chart)
+// Port: `http-web`, `web`, `http`, `https`, else 9093, else 80 — never the mesh/cluster or reloader ports.
+// Scheme: https when the port's name/appProtocol or an OpenShift serving-cert annotation says so (alertmanager-main).
+// Health: `/-/healthy` relative to host:port (Alertmanager serves it at the root unless --web.route-prefix is set,
+// which a Service does not reveal).
+// One endpoint per install: a headless twin (`alertmanager-operated`, `*-headless`) is skipped when a normal
+// Alertmanager Service in the namespace selects the same pods.
+import {
+  defineDetector,
+  isExternalName,
+  labelOrSelector,
+  findPort,
+  findPortByTarget,
+  portRef,
+  portScheme,
+  looksHeadless,
+  selectorsOverlap,
+  mentionsAny,
+  NON_API_WORDS,
+} from '@kubernaut/toolset-sdk';
+import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
+
+function isAlertmanager(s: ServiceView): boolean {
+  if (mentionsAny(s, NON_API_WORDS)) return false;
+  const name = labelOrSelector(s, 'app.kubernetes.io/name');
+  const app = labelOrSelector(s, 'app');
+  const component = labelOrSelector(s, 'app.kubernetes.io/component') ?? labelOrSelector(s, 'component');
+  if (s.metadata.labels['operated-alertmanager'] === 'true') return true;
+  if (name === 'alertmanager' || name === 'vmalertmanager') return true;
+  if (app === 'alertmanager' || (app !== undefined && app.endsWith('-alertmanager'))) return true;
+  return (name === 'prometheus' || app === 'prometheus') && component === 'alertmanager';
+}
+
+function apiPort(s: ServiceView): ServicePort | undefined {
+  return findPort(s, { names: ['http-web', 'web', 'http', 'https'], numbers: [9093, 80] }) ?? findPortByTarget(s, [9093, 'http-web', 'web']);
+}
+
+function hasNormalTwin(s: ServiceView, ctx: DetectContext): boolean {
+  return ctx.siblings().some((o) => {
+    if (isExternalName(o) || looksHeadless(o) || !isAlertmanager(o) || apiPort(o) === undefined) return false;
+    if (s.metadata.name.endsWith('-headless') && o.metadata.name === s.metadata.name.slice(0, -'-headless'.length)) return true;
+    return selectorsOverlap(s.spec.selector, o.spec.selector);
+  });
+}
+
+export default defineDetector({
+  name: 'alertmanager',
+  version: '1.0.0',
+  description: 'Prometheus Alertmanager (alerts, silences) — published as a read-only HTTP toolset.',
+  type: 'alertmanager',
+  detect(service: ServiceView, ctx: DetectContext): Detection | null {
+    if (isExternalName(service) || !isAlertmanager(service)) return null;
+    const port = apiPort(service);
+    if (port === undefined) return null;
+    if (looksHeadless(service) && hasNormalTwin(service, ctx)) return null;
+    return { port: portRef(port), scheme: portScheme(service, port), health: { path: '/-/healthy' } };
+  },
+  toolsets(found): Record<string, ToolsetEntry> {
+    const prefix = found.path === '/' ? '' : found.path;
+    return {
+      'alertmanager/api': {
+        enabled: true,
+        type: 'http',
+        description: `Prometheus Alertmanager ${found.service.namespace}/${found.service.name}: firing alerts, silences, receivers and cluster status (API v2, read-only).`,
+        llm_instructions:
+          'Use the Alertmanager API v2 with GET requests only: /api/v2/alerts lists alerts (filter with ?filter=label="value", ' +
+          '?active=true, ?silenced=false), /api/v2/alerts/groups groups them by route, /api/v2/silences lists silences, ' +
+          '/api/v2/receivers the receivers and /api/v2/status the configuration and cluster peers. ' +
+          'Correlate alert labels (namespace, pod, service) with the Kubernetes objects under investigation.',
+        config: {
+          endpoints: [{ hosts: [`${found.host}:${found.port}`], paths: [`${prefix}/api/v2/*`], methods: ['GET'] }],
+        },
+      },
+    };
+  },
+});

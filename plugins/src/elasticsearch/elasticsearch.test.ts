@@ -1,0 +1,63 @@
+import test from 'ava';
+import plugin from './index.js';
+import { svc, ctx } from '../testkit.js';
+
+const chart = { app: 'elasticsearch-master', chart: 'elasticsearch', heritage: 'Helm', release: 'search' };
+const eck = (cluster: string) => ({ 'common.k8s.elastic.co/type': 'elasticsearch', 'elasticsearch.k8s.elastic.co/cluster-name': cluster });
+
+test('elastic chart: https by default (port named http regardless), http when configured; transport never', (t) => {
+  const s = svc('elasticsearch-master', { labels: chart, ports: [['http', 9200], ['transport', 9300]] });
+  t.deepEqual(plugin.detect(s, ctx()), { port: 'http', scheme: 'https', health: { path: '/_cluster/health' } });
+  t.is(plugin.detect(s, ctx([], { chartScheme: 'http' as const }))?.scheme, 'http');
+  t.is(plugin.detect(svc('t', { labels: chart, ports: [['transport', 9300]] }), ctx()), null);
+});
+
+test('elastic chart headless twin: skipped next to the master Service, kept alone', (t) => {
+  const headless = svc('elasticsearch-master-headless', { labels: chart, selector: { app: 'elasticsearch-master' }, headless: true, ports: [['http', 9200], ['transport', 9300]] });
+  const main = svc('elasticsearch-master', { labels: chart, selector: { app: 'elasticsearch-master', chart: 'elasticsearch', release: 'search' }, ports: [['http', 9200], ['transport', 9300]] });
+  t.is(plugin.detect(headless, ctx([main])), null);
+  t.truthy(plugin.detect(headless, ctx([])));
+});
+
+test('ECK: only <cluster>-es-http; the port name says https or http', (t) => {
+  t.deepEqual(plugin.detect(svc('quickstart-es-http', { labels: eck('quickstart'), ports: [['https', 9200]] }), ctx()), { port: 'https', scheme: 'https', health: { path: '/_cluster/health' } });
+  t.is(plugin.detect(svc('quickstart-es-http', { labels: eck('quickstart'), ports: [['http', 9200]] }), ctx())?.scheme, 'http');
+  t.is(plugin.detect(svc('quickstart-es-transport', { labels: eck('quickstart'), headless: true, ports: [['tls-transport', 9300]] }), ctx()), null);
+  t.is(plugin.detect(svc('quickstart-es-internal-http', { labels: eck('quickstart'), ports: [['https', 9200]] }), ctx()), null);
+  t.is(plugin.detect(svc('quickstart-es-default', { labels: { ...eck('quickstart'), 'elasticsearch.k8s.elastic.co/statefulset-name': 'quickstart-es-default' }, headless: true, ports: [['https', 9200]] }), ctx()), null);
+  t.is(plugin.detect(svc('quickstart-kb-http', { labels: { 'common.k8s.elastic.co/type': 'kibana' }, ports: [['https', 5601]] }), ctx()), null);
+});
+
+test('OpenSearch chart and operator: https unless configured otherwise; dashboards never', (t) => {
+  const os = svc('opensearch-cluster-master', { labels: { 'app.kubernetes.io/name': 'opensearch' }, ports: [['http', 9200], ['transport', 9300]] });
+  t.is(plugin.detect(os, ctx())?.scheme, 'https');
+  t.is(plugin.detect(os, ctx([], { chartScheme: 'http' as const }))?.scheme, 'http');
+  t.is(plugin.detect(svc('my-cluster', { labels: { 'opster.io/opensearch-cluster': 'my-cluster' }, ports: [['http', 9200], ['transport', 9300]] }), ctx())?.scheme, 'https');
+  t.is(plugin.detect(svc('osd-opensearch-dashboards', { labels: { 'app.kubernetes.io/name': 'opensearch-dashboards' }, ports: [['http', 5601]] }), ctx()), null);
+});
+
+test('bitnami / plain Elasticsearch default to http (tcp-rest-api or 9200)', (t) => {
+  t.deepEqual(plugin.detect(svc('es-elasticsearch', { labels: { 'app.kubernetes.io/name': 'elasticsearch' }, ports: [['tcp-rest-api', 9200], ['tcp-transport', 9300]] }), ctx()), {
+    port: 'tcp-rest-api', scheme: 'http', health: { path: '/_cluster/health' },
+  });
+  t.is(plugin.detect(svc('elasticsearch-logging', { labels: { 'k8s-app': 'elasticsearch-logging' }, ports: [9200] }), ctx())?.port, 9200);
+});
+
+test('exporters, Kibana, operators/webhooks, ExternalName and plain apps on 9200 are not Elasticsearch', (t) => {
+  t.is(plugin.detect(svc('esx-prometheus-elasticsearch-exporter', { labels: { app: 'prometheus-elasticsearch-exporter' }, ports: [['http', 9108]] }), ctx()), null);
+  t.is(plugin.detect(svc('kb-kibana', { labels: { app: 'kibana', release: 'kb' }, ports: [['http', 5601]] }), ctx()), null);
+  t.is(plugin.detect(svc('elastic-webhook-server', { labels: { 'app.kubernetes.io/name': 'elastic-operator', 'control-plane': 'elastic-operator' }, ports: [['https', 443]] }), ctx()), null);
+  t.is(plugin.detect(svc('logs', { labels: { app: 'elasticsearch' }, type: 'ExternalName', ports: [['https', 443]] }), ctx()), null);
+  t.is(plugin.detect(svc('catalog-search', { labels: { app: 'catalog-search' }, ports: [['http', 9200]] }), ctx()), null);
+});
+
+test('toolsets: http has no verify_ssl', (t) => {
+  const out = plugin.toolsets!(
+    { detector: 'elasticsearch', type: 'elasticsearch', service: { name: 'e', namespace: 'n', labels: {}, annotations: {} }, url: 'http://e.n.svc.cluster.local:9200', scheme: 'http', host: 'e.n.svc.cluster.local', port: 9200, path: '', healthPath: '/_cluster/health' },
+    { config: {} },
+  );
+  t.deepEqual(out, {
+    'elasticsearch/cluster': { enabled: true, config: { api_url: 'http://e.n.svc.cluster.local:9200' } },
+    'elasticsearch/data': { enabled: true, config: { api_url: 'http://e.n.svc.cluster.local:9200' } },
+  });
+});

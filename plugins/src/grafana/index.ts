@@ -1,0 +1,62 @@
+// Built-in detector: Grafana.
+//
+// Evidence (labels, else the Service selector): app.kubernetes.io/name=grafana (grafana/grafana chart, also as the
+// kube-prometheus-stack sub-chart; bitnami) or app=grafana (older charts and plain manifests). Image renderer,
+// agent, operator and other `grafana-*` names are different label values and never match.
+// Port: `service` (grafana chart default), `http-web` (kube-prometheus-stack), `http`, `web`, `grafana`,
+// `http-grafana`, `https`; else 80, else 3000; else the port forwarding to container port 3000.
+// Scheme: https when the port's name/appProtocol or an OpenShift serving-cert annotation says so.
+// Health: `/api/health` relative to host:port (unauthenticated; a sub-path setup is not visible in a Service).
+// One endpoint per install: a headless Grafana Service (the chart's `-headless` one only carries the alerting gossip
+// port, so it rarely qualifies) is skipped when a normal Grafana Service selects the same pods.
+import {
+  defineDetector,
+  isExternalName,
+  labelOrSelector,
+  findPort,
+  findPortByTarget,
+  portRef,
+  portScheme,
+  looksHeadless,
+  selectorsOverlap,
+  mentionsAny,
+  NON_API_WORDS,
+} from '@kubernaut/toolset-sdk';
+import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
+
+function isGrafana(s: ServiceView): boolean {
+  if (mentionsAny(s, NON_API_WORDS)) return false;
+  return labelOrSelector(s, 'app.kubernetes.io/name') === 'grafana' || labelOrSelector(s, 'app') === 'grafana';
+}
+
+function apiPort(s: ServiceView): ServicePort | undefined {
+  return (
+    findPort(s, { names: ['service', 'http-web', 'http', 'web', 'grafana', 'http-grafana', 'https'], numbers: [80, 3000] }) ??
+    findPortByTarget(s, [3000, 'grafana', 'http-grafana'])
+  );
+}
+
+export default defineDetector({
+  name: 'grafana',
+  version: '1.0.0',
+  description: 'Grafana (dashboards, datasources).',
+  type: 'grafana',
+  detect(service: ServiceView, ctx: DetectContext): Detection | null {
+    if (isExternalName(service) || !isGrafana(service)) return null;
+    const port = apiPort(service);
+    if (port === undefined) return null;
+    if (looksHeadless(service)) {
+      const twin = ctx
+        .siblings()
+        .some((o) => !isExternalName(o) && !looksHeadless(o) && isGrafana(o) && apiPort(o) !== undefined && selectorsOverlap(service.spec.selector, o.spec.selector));
+      if (twin) return null;
+    }
+    return { port: portRef(port), scheme: portScheme(service, port), health: { path: '/api/health' } };
+  },
+  toolsets(found): Record<string, ToolsetEntry> {
+    // 2025 requires `url` (2026 also accepts `api_url`); an API key is an admin's choice, never guessed here.
+    const config: Record<string, unknown> = { url: found.url };
+    if (found.scheme === 'https') config.verify_ssl = false;
+    return { 'grafana/dashboards': { enabled: true, config } };
+  },
+});

@@ -1,0 +1,142 @@
+import test from 'ava';
+import plugin from './index.js';
+import { svc, ctx } from '../testkit.js';
+
+const kpsLabels = { app: 'kube-prometheus-stack-prometheus', release: 'r', 'self-monitor': 'true' };
+const kpsSelector = { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': 'r-kube-prometheus-stack-prometheus' };
+const operated = svc('prometheus-operated', {
+  labels: { 'managed-by': 'prometheus-operator', 'operated-prometheus': 'true' },
+  selector: { 'app.kubernetes.io/name': 'prometheus' },
+  ports: [['http-web', 9090]],
+  headless: true,
+});
+
+test('a normal Prometheus Service is decided without looking at siblings', (t) => {
+  const c = ctx();
+  const d = plugin.detect(svc('r-kube-prometheus-stack-prometheus', { labels: kpsLabels, selector: kpsSelector, ports: [['http-web', 9090], ['reloader-web', 8080, { appProtocol: 'http' }]] }), c);
+  t.deepEqual(d, { port: 'http-web', scheme: 'http', health: { path: '/-/healthy' } });
+  t.is(c.calls, 0);
+});
+
+test('the reloader port is never the API, even when listed first', (t) => {
+  const d = plugin.detect(svc('p', { labels: kpsLabels, ports: [['reloader-web', 8080, { appProtocol: 'http' }], ['http-web', 9090]] }), ctx());
+  t.is(d?.port, 'http-web');
+});
+
+test('prometheus-operated: skipped next to its normal twin, detected when it is the only way in', (t) => {
+  const twin = svc('r-kube-prometheus-stack-prometheus', { labels: kpsLabels, selector: kpsSelector, ports: [['http-web', 9090]] });
+  t.is(plugin.detect(operated, ctx([twin])), null);
+  t.deepEqual(plugin.detect(operated, ctx([])), { port: 'http-web', scheme: 'http', health: { path: '/-/healthy' } });
+  // A Thanos or Grafana next to it is not a twin.
+  const thanos = svc('q', { labels: { 'app.kubernetes.io/name': 'thanos', 'app.kubernetes.io/component': 'query' }, ports: [['http', 9090]] });
+  t.truthy(plugin.detect(operated, ctx([thanos])));
+});
+
+test('a -headless twin is skipped by name even without overlapping selectors', (t) => {
+  const labels = { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/component': 'server' };
+  const headless = svc('m-prometheus-server-headless', { labels, headless: true, ports: [['http', 80, { targetPort: 9090 }]] });
+  const main = svc('m-prometheus-server', { labels, ports: [['http', 80, { targetPort: 9090 }]] });
+  t.is(plugin.detect(headless, ctx([main])), null);
+});
+
+test('agent-mode Prometheus, pushgateway, node-exporter and the chart alertmanager are not query endpoints', (t) => {
+  t.is(plugin.detect(svc('edge', { labels: kpsLabels, selector: { 'app.kubernetes.io/name': 'prometheus-agent' }, ports: [['http-web', 9090]] }), ctx()), null);
+  for (const component of ['pushgateway', 'node-exporter', 'alertmanager', 'kube-state-metrics']) {
+    t.is(plugin.detect(svc(`x-${component}`, { labels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/component': component }, ports: [['http', 80]] }), ctx()), null, component);
+    t.is(plugin.detect(svc(`y-${component}`, { labels: { app: 'prometheus', component }, ports: [['http', 80]] }), ctx()), null, component);
+  }
+  t.is(plugin.detect(svc('n', { labels: { 'app.kubernetes.io/name': 'prometheus-node-exporter' }, ports: [['metrics', 9100]] }), ctx()), null);
+});
+
+test('evidence may come from the selector alone (a hand-written Service without labels)', (t) => {
+  const d = plugin.detect(svc('prom', { selector: { app: 'prometheus' }, ports: [['web', 9090]] }), ctx());
+  t.is(d?.port, 'web');
+});
+
+test('a port number alone is not evidence; UDP and ExternalName never qualify', (t) => {
+  t.is(plugin.detect(svc('payments', { labels: { app: 'payments' }, ports: [['http', 9090]] }), ctx()), null);
+  t.is(plugin.detect(svc('prom', { labels: { app: 'prometheus' }, ports: [['udp', 9090, { protocol: 'UDP' }]] }), ctx()), null);
+  t.is(plugin.detect(svc('prom', { labels: { app: 'prometheus' }, type: 'ExternalName', ports: [['web', 9090]] }), ctx()), null);
+});
+
+test('unnamed API port is reported by number', (t) => {
+  t.deepEqual(plugin.detect(svc('prom', { labels: { app: 'prometheus' }, ports: [9090] }), ctx())?.port, 9090);
+});
+
+test('Thanos: the query-frontend is the front door; query alone, or of another install, is reported', (t) => {
+  const q = svc('lts-thanos-query', { labels: { 'app.kubernetes.io/name': 'thanos', 'app.kubernetes.io/component': 'query', 'app.kubernetes.io/instance': 'lts' }, ports: [['http', 9090]] });
+  const qf = svc('lts-thanos-query-frontend', { labels: { 'app.kubernetes.io/name': 'thanos', 'app.kubernetes.io/component': 'query-frontend', 'app.kubernetes.io/instance': 'lts' }, ports: [['http', 9090]] });
+  const other = svc('b-thanos-query-frontend', { labels: { 'app.kubernetes.io/name': 'thanos', 'app.kubernetes.io/component': 'query-frontend', 'app.kubernetes.io/instance': 'b' }, ports: [['http', 9090]] });
+  t.is(plugin.detect(q, ctx([qf])), null);
+  t.truthy(plugin.detect(q, ctx([other])));
+  t.truthy(plugin.detect(q, ctx([])));
+  const c = ctx([q]);
+  t.deepEqual(plugin.detect(qf, c), { port: 'http', scheme: 'http', health: { path: '/-/healthy' } });
+  t.is(c.calls, 0);
+});
+
+test('Thanos: storegateway, compactor, ruler, receive and the gRPC-only query Service are not query endpoints', (t) => {
+  for (const component of ['storegateway', 'compactor', 'ruler', 'receive', 'bucketweb']) {
+    t.is(plugin.detect(svc(component, { labels: { 'app.kubernetes.io/name': 'thanos', 'app.kubernetes.io/component': component }, ports: [['http', 9090]] }), ctx()), null, component);
+  }
+  t.is(plugin.detect(svc('q-grpc', { labels: { 'app.kubernetes.io/name': 'thanos', 'app.kubernetes.io/component': 'query' }, ports: [['grpc', 10901]] }), ctx()), null);
+});
+
+test('https-only thanos querier: by appProtocol, by port name, or by OpenShift serving-cert annotation', (t) => {
+  const labels = { 'app.kubernetes.io/name': 'thanos-query', 'app.kubernetes.io/component': 'query-layer' };
+  t.deepEqual(plugin.detect(svc('thanos-querier', { labels, ports: [['web', 9091, { appProtocol: 'https' }], ['metrics', 9094]] }), ctx()), { port: 'web', scheme: 'https', health: { path: '/-/healthy' } });
+  t.is(plugin.detect(svc('thanos-querier', { labels, ports: [['https', 9091], ['metrics', 9094]] }), ctx())?.scheme, 'https');
+  const annotations = { 'service.beta.openshift.io/serving-cert-secret-name': 'thanos-querier-tls' };
+  t.deepEqual(plugin.detect(svc('thanos-querier', { labels, annotations, ports: [['web', 9091], ['tenancy', 9092]] }), ctx()), { port: 'web', scheme: 'https', health: { path: '/-/healthy' } });
+  // An explicit plain-HTTP appProtocol beats the annotation.
+  t.is(plugin.detect(svc('thanos-querier', { labels, annotations, ports: [['web', 9091, { appProtocol: 'http' }]] }), ctx())?.scheme, 'http');
+});
+
+test('VictoriaMetrics: single at the root, vmselect under /select/0/prometheus, operator names too; vminsert/vmstorage never', (t) => {
+  t.deepEqual(plugin.detect(svc('vmsingle-main', { labels: { 'app.kubernetes.io/name': 'vmsingle', 'app.kubernetes.io/instance': 'main' }, ports: [['http', 8429]] }), ctx()), {
+    port: 'http', scheme: 'http', health: { path: '/health' },
+  });
+  t.deepEqual(plugin.detect(svc('vmselect-main', { labels: { 'app.kubernetes.io/name': 'vmselect' }, ports: [['http', 8481]] }), ctx()), {
+    port: 'http', scheme: 'http', path: '/select/0/prometheus', health: { path: '/health' },
+  });
+  for (const app of ['vminsert', 'vmstorage']) {
+    t.is(plugin.detect(svc(app, { labels: { app, 'app.kubernetes.io/name': 'victoria-metrics-cluster' }, ports: [['http', 8480]] }), ctx()), null);
+  }
+});
+
+test('Mimir/Cortex: the gateway under /prometheus (probed at /), the query-frontend only without a gateway (probed at /ready)', (t) => {
+  const l = (component: string, instance = 'lgtm') => ({ 'app.kubernetes.io/name': 'mimir', 'app.kubernetes.io/component': component, 'app.kubernetes.io/instance': instance });
+  const gw = svc('lgtm-mimir-gateway', { labels: l('gateway'), ports: [['http-metrics', 80]] });
+  const qf = svc('lgtm-mimir-query-frontend', { labels: l('query-frontend'), ports: [['http-metrics', 8080], ['grpc', 9095]] });
+  t.deepEqual(plugin.detect(gw, ctx()), { port: 'http-metrics', scheme: 'http', path: '/prometheus', health: { path: '/' } });
+  t.is(plugin.detect(qf, ctx([gw])), null);
+  t.deepEqual(plugin.detect(qf, ctx([])), { port: 'http-metrics', scheme: 'http', path: '/prometheus', health: { path: '/ready' } });
+  const cortex = svc('c-cortex-query-frontend', { labels: { 'app.kubernetes.io/name': 'cortex', 'app.kubernetes.io/component': 'query-frontend' }, ports: [['http-metrics', 8080]] });
+  t.is(plugin.detect(cortex, ctx([]))?.path, '/prometheus');
+  for (const component of ['querier', 'distributor', 'ingester', 'store-gateway', 'compactor', 'ruler', 'alertmanager', 'overrides-exporter']) {
+    t.is(plugin.detect(svc(component, { labels: l(component), ports: [['http-metrics', 8080]] }), ctx()), null, component);
+  }
+});
+
+test('operators and webhooks of the stack are never detected', (t) => {
+  const op = svc('r-kube-prometheus-stack-operator', { labels: { app: 'kube-prometheus-stack-operator', 'app.kubernetes.io/name': 'kube-prometheus-stack-prometheus-operator' }, ports: [['https', 443]] });
+  t.is(plugin.detect(op, ctx()), null);
+  t.is(plugin.detect(svc('prometheus-operator', { labels: { 'app.kubernetes.io/name': 'prometheus-operator' }, ports: [['http', 8080]], headless: true }), ctx()), null);
+});
+
+test('toolsets: https disables verification under both config key names', (t) => {
+  const out = plugin.toolsets!(
+    { detector: 'prometheus', type: 'prometheus', service: { name: 'p', namespace: 'n', labels: {}, annotations: {} }, url: 'https://p.n.svc.cluster.local:9091', scheme: 'https', host: 'p.n.svc.cluster.local', port: 9091, path: '', healthPath: '/-/healthy' },
+    { config: {} },
+  );
+  t.deepEqual(out, { 'prometheus/metrics': { enabled: true, config: { prometheus_url: 'https://p.n.svc.cluster.local:9091', prometheus_ssl_enabled: false, verify_ssl: false } } });
+});
+
+test('release names may contain "operator", "canary" or "exporter": only trailing chart/component segments exclude', (t) => {
+  // The old stable/prometheus-operator chart installed as release "prometheus-operator" (one of HolmesGPT's own selectors).
+  const legacy = svc('prometheus-operator-prometheus', { labels: { app: 'prometheus-operator-prometheus', release: 'prometheus-operator', chart: 'prometheus-operator-9.3.2' }, ports: [['web', 9090]] });
+  t.is(plugin.detect(legacy, ctx())?.port, 'web');
+  t.is(plugin.detect(svc('prometheus-operator-operator', { labels: { app: 'prometheus-operator-operator' }, ports: [['http', 8080]] }), ctx()), null);
+  const canary = svc('canary-exporter-kube-prom-prometheus', { labels: { ...kpsLabels, release: 'canary-exporter' }, ports: [['http-web', 9090]] });
+  t.is(plugin.detect(canary, ctx())?.port, 'http-web');
+});
