@@ -62,6 +62,6 @@ export function service(name: string, namespace: string, labels: Record<string, 
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace, labels, annotations: {}, uid: `uid-${namespace}-${name}` },
-    spec: { type: 'ClusterIP', clusterIP: '10.96.0.10', ports, selector: { app: name }, ...extra },
+    spec: { type: 'ClusterIP', ports, selector: { app: name }, ...extra },
   };
 }

@@ -1,0 +1,269 @@
+// A list-watch cache of one resource kind that keeps itself alive. client-node 1.4's own informer stops for good
+// on any error but 410 and never notices a silently dead watch; this one restarts with backoff, relists on 410,
+// treats a watch with no event or bookmark for `staleAfterMs` as dead, and relists periodically to heal any gap.
+// It stores only a projection of each object (no managedFields, no status) and tells listeners which keys
+// changed — never the payload: consumers read the cache (level-triggered).
+import { systemClock } from '../clock.js';
+import type { Clock, Timer } from '../clock.js';
+
+export interface ListResult {
+  items: unknown[];
+  resourceVersion: string;
+}
+
+export interface WatchHandle {
+  abort(): void;
+}
+
+export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; object: unknown };
+
+export interface InformerSource {
+  list(): Promise<ListResult>;
+  /** Starts a watch from `resourceVersion`; `onDone` is called exactly once when it ends, with the error if any. */
+  watch(resourceVersion: string, onEvent: (e: WatchEvent) => void, onDone: (err?: unknown) => void): Promise<WatchHandle>;
+}
+
+export interface InformerOptions<T> {
+  source: InformerSource;
+  /** Projects a raw object; undefined drops it. */
+  project: (raw: unknown) => T | undefined;
+  keyOf: (item: T) => string;
+  clock?: Clock;
+  backoff?: { baseMs: number; maxMs: number };
+  /** A watch that delivered nothing (not even a bookmark) for this long is restarted. */
+  staleAfterMs?: number;
+  /** Full relist period; heals anything a watch could have missed. 0 disables. */
+  relistIntervalMs?: number;
+  log?: { warn(message: string, meta?: Record<string, unknown>): void; info(message: string, meta?: Record<string, unknown>): void };
+}
+
+export interface InformerStats {
+  lists: number;
+  watchRestarts: number;
+  staleRestarts: number;
+  errors: number;
+  lastEventAt: number;
+}
+
+/** Status code of an error or ERROR event object, when it has one. */
+function statusCode(err: unknown): number | undefined {
+  if (err === null || typeof err !== 'object') return undefined;
+  const e = err as { statusCode?: unknown; code?: unknown };
+  if (typeof e.statusCode === 'number') return e.statusCode;
+  if (typeof e.code === 'number') return e.code;
+  return undefined;
+}
+
+export class Informer<T> {
+  private readonly items = new Map<string, T>();
+  private readonly listeners = new Set<(keys: string[]) => void>();
+  private readonly clock: Clock;
+  private resourceVersion = '';
+  private handle: WatchHandle | undefined;
+  private generation = 0;
+  private running = false;
+  private synced = false;
+  private failures = 0;
+  private retryTimer: Timer | undefined;
+  private staleTimer: Timer | undefined;
+  private relistTimer: Timer | undefined;
+  private syncWaiters: Array<() => void> = [];
+  readonly stats: InformerStats = { lists: 0, watchRestarts: 0, staleRestarts: 0, errors: 0, lastEventAt: 0 };
+
+  constructor(private readonly options: InformerOptions<T>) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Called with the keys whose object was added, changed or deleted. */
+  onChange(listener: (keys: string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves after the first successful list. */
+  waitForSync(): Promise<void> {
+    return this.synced ? Promise.resolve() : new Promise((r) => this.syncWaiters.push(r));
+  }
+
+  get(key: string): T | undefined {
+    return this.items.get(key);
+  }
+
+  list(): T[] {
+    return [...this.items.values()];
+  }
+
+  keys(): string[] {
+    return [...this.items.keys()];
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.run(true);
+    this.scheduleRelist();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.generation += 1;
+    this.handle?.abort();
+    this.handle = undefined;
+    for (const t of [this.retryTimer, this.staleTimer, this.relistTimer]) t?.cancel();
+    for (const w of this.syncWaiters.splice(0)) w();
+  }
+
+  /** Forces a relist now (e.g. `POST /discover`). */
+  async relist(): Promise<void> {
+    await this.run(true);
+  }
+
+  private emit(keys: string[]): void {
+    if (keys.length === 0) return;
+    for (const l of [...this.listeners]) l(keys);
+  }
+
+  private touch(): void {
+    this.stats.lastEventAt = this.clock.now();
+    this.staleTimer?.cancel();
+    const after = this.options.staleAfterMs ?? 120_000;
+    if (after > 0 && this.running) {
+      const gen = this.generation;
+      this.staleTimer = this.clock.setTimeout(() => {
+        if (gen !== this.generation || !this.running) return;
+        this.stats.staleRestarts += 1;
+        this.options.log?.warn('watch delivered nothing for too long; restarting it', { staleAfterMs: after });
+        void this.run(false);
+      }, after);
+    }
+  }
+
+  private scheduleRelist(): void {
+    const every = this.options.relistIntervalMs ?? 0;
+    if (every <= 0 || !this.running) return;
+    this.relistTimer = this.clock.setTimeout(() => {
+      void this.run(true).finally(() => this.scheduleRelist());
+    }, every);
+  }
+
+  /** (Re)starts: optionally relists, then watches from the cache's resourceVersion. */
+  private async run(relist: boolean): Promise<void> {
+    if (!this.running) return;
+    const gen = ++this.generation;
+    this.retryTimer?.cancel();
+    this.handle?.abort();
+    this.handle = undefined;
+    try {
+      if (relist || this.resourceVersion === '') await this.doList();
+      if (gen !== this.generation || !this.running) return;
+      this.touch();
+      const handle = await this.options.source.watch(
+        this.resourceVersion,
+        (e) => {
+          if (gen === this.generation) this.onEvent(e, gen);
+        },
+        (err) => {
+          if (gen === this.generation) this.onDone(err, gen);
+        },
+      );
+      if (gen !== this.generation || !this.running) handle.abort();
+      else this.handle = handle;
+    } catch (err) {
+      if (gen === this.generation) this.retry(err, statusCode(err) === 410);
+    }
+  }
+
+  private async doList(): Promise<void> {
+    const result = await this.options.source.list();
+    this.stats.lists += 1;
+    const fresh = new Map<string, T>();
+    for (const raw of result.items) {
+      const item = this.options.project(raw);
+      if (item !== undefined) fresh.set(this.options.keyOf(item), item);
+    }
+    // Objects gone while we were not watching are deleted, so no gap goes unnoticed.
+    const changed: string[] = [];
+    for (const key of this.items.keys()) if (!fresh.has(key)) changed.push(key);
+    for (const [key, item] of fresh) {
+      const old = this.items.get(key);
+      if (old === undefined || JSON.stringify(old) !== JSON.stringify(item)) changed.push(key);
+    }
+    this.items.clear();
+    for (const [k, v] of fresh) this.items.set(k, v);
+    this.resourceVersion = result.resourceVersion;
+    this.failures = 0;
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    }
+    this.emit(changed);
+  }
+
+  private onEvent(e: WatchEvent, gen: number): void {
+    this.touch();
+    const obj = e.object as { metadata?: { resourceVersion?: string } } | undefined;
+    if (e.type === 'ERROR') {
+      const code = statusCode(e.object);
+      this.options.log?.warn('watch ERROR event', { code, message: (e.object as { message?: string } | undefined)?.message });
+      if (code === 410) this.resourceVersion = '';
+      this.handle?.abort();
+      this.retry(e.object, code === 410, gen);
+      return;
+    }
+    const rv = obj?.metadata?.resourceVersion;
+    if (typeof rv === 'string' && rv !== '') this.resourceVersion = rv;
+    if (e.type === 'BOOKMARK') return;
+    const item = this.options.project(e.object);
+    if (item === undefined) return;
+    const key = this.options.keyOf(item);
+    if (e.type === 'DELETED') {
+      if (this.items.delete(key)) this.emit([key]);
+      return;
+    }
+    this.failures = 0;
+    const old = this.items.get(key);
+    this.items.set(key, item);
+    // Projections drop server noise, so an update that changed only managedFields or status emits nothing.
+    if (old === undefined || JSON.stringify(old) !== JSON.stringify(item)) this.emit([key]);
+  }
+
+  private onDone(err: unknown, gen: number): void {
+    if (!this.running || gen !== this.generation) return;
+    if (err === undefined || err === null) {
+      // A clean close (server timeout): resume from where we are, at once.
+      this.stats.watchRestarts += 1;
+      void this.run(false);
+      return;
+    }
+    this.retry(err, statusCode(err) === 410, gen);
+  }
+
+  private retry(err: unknown, gone: boolean, gen = this.generation): void {
+    if (!this.running || gen !== this.generation) return;
+    this.generation += 1; // outdate the failed watch's callbacks
+    if (gone) {
+      // 410 Gone: our resourceVersion is too old; relist at once (not an error).
+      this.resourceVersion = '';
+      this.stats.watchRestarts += 1;
+      void this.run(true);
+      return;
+    }
+    this.stats.errors += 1;
+    this.failures += 1;
+    const { baseMs, maxMs } = this.options.backoff ?? { baseMs: 500, maxMs: 30_000 };
+    const delay = Math.min(maxMs, baseMs * 2 ** (this.failures - 1));
+    this.options.log?.warn('list/watch failed; retrying', { error: err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err), retryInMs: delay });
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.stats.watchRestarts += 1;
+      void this.run(this.resourceVersion === '');
+    }, delay);
+  }
+}
