@@ -11,8 +11,9 @@ interface ExtraResource {
   resource: JsonObject;
 }
 
-/** Review APIs: create-only, cluster-scoped, not stored. */
-const REVIEWS: readonly ExtraResource[] = [
+/** Served but not stored: implicit namespaces (read-only) and the create-only review APIs. */
+const EXTRA: readonly ExtraResource[] = [
+  { group: '', version: 'v1', resource: { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'], shortNames: ['ns'] } },
   { group: 'authentication.k8s.io', version: 'v1', resource: { name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] } },
   {
     group: 'authorization.k8s.io',
@@ -45,7 +46,7 @@ function groupVersions(): Map<string, Set<string>> {
     m.get(g)?.add(v);
   };
   for (const rt of RESOURCE_TYPES) add(rt.group, rt.version);
-  for (const r of REVIEWS) add(r.group, r.version);
+  for (const r of EXTRA) add(r.group, r.version);
   return m;
 }
 
@@ -72,7 +73,7 @@ export function apiGroupDoc(group: string): JsonObject | undefined {
 export function apiResourceList(group: string, version: string): JsonObject | undefined {
   const resources: JsonObject[] = [];
   for (const rt of RESOURCE_TYPES) if (rt.group === group && rt.version === version) resources.push(...resourceEntries(rt));
-  for (const r of REVIEWS) if (r.group === group && r.version === version) resources.push(r.resource);
+  for (const r of EXTRA) if (r.group === group && r.version === version) resources.push(r.resource);
   if (resources.length === 0) return undefined;
   resources.sort((a, b) => String(a.name).localeCompare(String(b.name)));
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };

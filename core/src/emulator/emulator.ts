@@ -15,7 +15,7 @@ import { parseManifests } from './seed.js';
 import { ApiServer } from './server.js';
 import { ApiError } from './status.js';
 import { Store } from './store.js';
-import { metaOf, str, type JsonValue, type KubeObject } from './types.js';
+import { isJsonObject, metaOf, str, toJson, type KubeObject, type ObjectInput } from './types.js';
 import { WatchHub } from './watch.js';
 
 export interface EmulatorOptions {
@@ -36,7 +36,7 @@ export interface EmulatorOptions {
   /** Audiences audience-agnostic tokens are valid for in TokenReview. */
   apiAudiences?: string[];
   /** Objects (or multi-document YAML) loaded before the server accepts requests. */
-  seed?: KubeObject[] | string;
+  seed?: readonly ObjectInput[] | string;
   /** Time source for timestamps (tests). */
   clock?: () => Date;
 }
@@ -61,6 +61,12 @@ export interface HelperOptions {
   manager?: string;
   /** Write the status subresource (patch only). */
   subresource?: 'status';
+}
+
+function asObject(input: ObjectInput): KubeObject {
+  const obj = toJson(input);
+  if (!isJsonObject(obj)) throw new Error('kube emulator: expected a Kubernetes object');
+  return obj;
 }
 
 function typeOf(apiVersion: unknown, kind: unknown): ResourceType {
@@ -133,15 +139,16 @@ export class Emulator {
   }
 
   /** Creates an object (409 AlreadyExists as an ApiError if present). */
-  create(obj: KubeObject, opts: HelperOptions = {}): KubeObject {
+  create(input: ObjectInput, opts: HelperOptions = {}): KubeObject {
+    const obj = asObject(input);
     const rt = typeOf(obj.apiVersion, obj.kind);
-    return this.registry.create(rt, nsFor(rt, metaOf(structuredClone(obj)).namespace), obj, this.wc('kubectl-create', opts));
+    return this.registry.create(rt, nsFor(rt, metaOf(obj).namespace), obj, this.wc('kubectl-create', opts));
   }
 
   /** Creates or replaces (unconditionally) an object, keeping server-owned fields such as status. */
-  apply(obj: KubeObject, opts: HelperOptions = {}): KubeObject {
-    const rt = typeOf(obj.apiVersion, obj.kind);
-    const copy = structuredClone(obj);
+  apply(input: ObjectInput, opts: HelperOptions = {}): KubeObject {
+    const copy = asObject(input);
+    const rt = typeOf(copy.apiVersion, copy.kind);
     const md = metaOf(copy);
     const ns = nsFor(rt, md.namespace);
     const name = str(md.name);
@@ -152,15 +159,16 @@ export class Emulator {
   }
 
   /** PUT semantics: a stale metadata.resourceVersion fails with 409 Conflict. */
-  update(obj: KubeObject, opts: HelperOptions = {}): KubeObject {
+  update(input: ObjectInput, opts: HelperOptions = {}): KubeObject {
+    const obj = asObject(input);
     const rt = typeOf(obj.apiVersion, obj.kind);
-    const md = metaOf(structuredClone(obj));
+    const md = metaOf(obj);
     return this.registry.update(rt, nsFor(rt, md.namespace), str(md.name) ?? '', obj, this.wc('kubectl-edit', opts));
   }
 
-  patch(ref: ObjectRef, patch: JsonValue, type: PatchType = 'merge', opts: HelperOptions = {}): KubeObject {
+  patch(ref: ObjectRef, patch: unknown, type: PatchType = 'merge', opts: HelperOptions = {}): KubeObject {
     const rt = typeOf(ref.apiVersion, ref.kind);
-    return this.registry.patch(rt, nsFor(rt, ref.namespace), ref.name, type, patch, this.wc('kubectl-patch', opts), opts.subresource).object;
+    return this.registry.patch(rt, nsFor(rt, ref.namespace), ref.name, type, toJson(patch), this.wc('kubectl-patch', opts), opts.subresource).object;
   }
 
   get(ref: ObjectRef): KubeObject | undefined {
@@ -195,7 +203,7 @@ export class Emulator {
   }
 
   /** Loads objects (or multi-document YAML) with apply semantics; returns the stored objects. */
-  seed(objects: KubeObject[] | string): KubeObject[] {
+  seed(objects: readonly ObjectInput[] | string): KubeObject[] {
     const list = typeof objects === 'string' ? parseManifests(objects, 'seed') : objects;
     return list.map((o) => this.apply(o));
   }

@@ -58,6 +58,7 @@ export class Faults {
   private readonly latencies: LatencyRule[] = [];
   private gate: Promise<void> | undefined;
   private openGate: (() => void) | undefined;
+  private held = 0;
 
   constructor(private readonly watches: WatchControl) {}
 
@@ -108,6 +109,11 @@ export class Faults {
     return this.gate !== undefined;
   }
 
+  /** Requests currently held by pause(). */
+  get heldRequests(): number {
+    return this.held;
+  }
+
   /** Closes every open watch: cleanly (end of stream) or abruptly (socket destroyed). */
   dropWatches(opts: { abrupt?: boolean } = {}): number {
     return this.watches.dropAll(opts.abrupt ?? false);
@@ -137,13 +143,25 @@ export class Faults {
     this.watches.revive(false);
   }
 
+  private currentGate(): Promise<void> | undefined {
+    return this.gate;
+  }
+
   private prune(): void {
     for (let i = this.failures.length - 1; i >= 0; i--) if ((this.failures[i]?.remaining ?? 0) <= 0) this.failures.splice(i, 1);
   }
 
   /** Runs before anything else for each request: waits out pause/latency, then maybe fails it. */
   async intercept(method: string, pathAndQuery: string, stopped: () => boolean): Promise<ApiError | undefined> {
-    while (this.gate && !stopped()) await this.gate;
+    if (this.currentGate()) {
+      this.held++;
+      try {
+        // Re-read the gate after each wake-up: pause() may have been called again meanwhile.
+        for (let g = this.currentGate(); g && !stopped(); g = this.currentGate()) await g;
+      } finally {
+        this.held--;
+      }
+    }
     let delay = 0;
     for (const l of this.latencies) if (matches(l.match, method, pathAndQuery)) delay += l.ms;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));

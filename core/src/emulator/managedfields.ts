@@ -9,6 +9,21 @@ const TOP_STRUCTS = new Set(['metadata', 'spec', 'status']);
 
 /** Fields set in `value` as FieldsV1 (`f:name`, `k:{...}` for keyed list items, `v:` for sets). */
 export function fieldsOf(value: JsonValue | undefined, lists: ListStrategies, path = ''): JsonObject {
+  return sortedFields(collectFields(value, lists, path));
+}
+
+/** FieldsV1 serialises its set in sorted order, with the "." self-marker first. */
+function sortedFields(set: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  const keys = Object.keys(set).sort((a, b) => (a === '.' ? -1 : b === '.' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  for (const k of keys) {
+    const v = set[k] as JsonValue;
+    out[k] = isJsonObject(v) ? sortedFields(v) : v;
+  }
+  return out;
+}
+
+function collectFields(value: JsonValue | undefined, lists: ListStrategies, path: string): JsonObject {
   const out: JsonObject = {};
   if (!isJsonObject(value)) return out;
   for (const [k, v] of Object.entries(value)) {
@@ -95,7 +110,7 @@ export function nextManagedFields(old: KubeObject | undefined, next: KubeObject,
     (e) => e.manager === who.manager && e.operation === who.operation && (e.subresource ?? undefined) === who.subresource,
   );
   const prevFields = idx >= 0 && isJsonObject(entries[idx]?.fieldsV1) ? (entries[idx]?.fieldsV1 as JsonObject) : {};
-  const fields = unionFields(prevFields, touched);
+  const fields = sortedFields(unionFields(prevFields, touched));
   if (Object.keys(fields).length === 0) return entries;
   const entry: JsonObject = { manager: who.manager, operation: who.operation, apiVersion: who.apiVersion, time: who.time, fieldsType: 'FieldsV1', fieldsV1: fields };
   if (who.subresource) entry.subresource = who.subresource;

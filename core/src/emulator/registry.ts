@@ -6,8 +6,8 @@ import { nextManagedFields } from './managedfields.js';
 import { applyJsonPatch, decodeJsonPatch, mergePatch, strategicMergePatch, type PatchType } from './patch.js';
 import { apiVersionOf, groupKind, groupResource, type ResourceType, type StrategyContext } from './resources.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, type Selector } from './selectors.js';
-import { ApiError, errors, FieldError, makeStatus } from './status.js';
-import { objectKey, type Store, type StoredEvent } from './store.js';
+import { errors, FieldError, makeStatus } from './status.js';
+import type { Store, StoredEvent } from './store.js';
 import { deepClone, deepEqual, isJsonObject, metaOf, str, stringMap, type JsonObject, type JsonValue, type KubeObject } from './types.js';
 import { validateMetaMaps } from './validation.js';
 
@@ -18,7 +18,6 @@ export interface WriteContext {
   dryRun?: boolean;
   /** True when the caller passed `fieldManager` explicitly (server-side apply requires it). */
   explicitManager?: boolean;
-  force?: boolean;
 }
 
 export interface ListOptions {
@@ -424,25 +423,25 @@ export class Registry {
     return out;
   }
 
-  /** Stored events → what a watcher with `sel` in `namespace` sees (selector transitions included). */
-  static visibleEvent(
-    rt: ResourceType,
-    ev: StoredEvent,
-    namespace: string | undefined,
-    sel: Selector,
-  ): { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject } | undefined {
+  /**
+   * What a watcher with `sel` in `namespace` sees of a stored event, following the watch cache:
+   * entering the selection is ADDED, leaving it is DELETED, nothing when it never matched.
+   */
+  static visibleType(rt: ResourceType, ev: StoredEvent, namespace: string | undefined, sel: Selector): 'ADDED' | 'MODIFIED' | 'DELETED' | undefined {
     const inNs = (o: KubeObject | undefined): boolean => o !== undefined && (namespace === undefined || str(metaOf({ ...o }).namespace) === namespace);
     const cur = ev.type !== 'DELETED' && inNs(ev.object) && objectMatches(rt, sel, ev.object);
     const prev = ev.prev !== undefined && inNs(ev.prev) && objectMatches(rt, sel, ev.prev);
-    if (cur && !prev) return { type: 'ADDED', object: toWire(rt, ev.object) };
-    if (cur && prev) return { type: 'MODIFIED', object: toWire(rt, ev.object) };
-    if (!cur && prev && ev.prev !== undefined) {
-      // Upstream: the previous content, stamped with the event's resourceVersion.
-      const gone = toWire(rt, ev.prev);
-      metaOf(gone).resourceVersion = String(ev.rv);
-      return { type: 'DELETED', object: gone };
-    }
-    return undefined;
+    if (cur) return prev ? 'MODIFIED' : 'ADDED';
+    return prev ? 'DELETED' : undefined;
+  }
+
+  /** The wire object for an event seen as `type`; independent of the watcher's selector. */
+  static eventObject(rt: ResourceType, ev: StoredEvent, type: 'ADDED' | 'MODIFIED' | 'DELETED'): KubeObject {
+    if (type !== 'DELETED' || ev.prev === undefined) return toWire(rt, ev.object);
+    // Upstream: the previous content, stamped with the event's resourceVersion.
+    const gone = toWire(rt, ev.prev);
+    metaOf(gone).resourceVersion = String(ev.rv);
+    return gone;
   }
 
   /** Current objects as a watcher with no resourceVersion sees them (synthetic ADDED). */
@@ -452,11 +451,5 @@ export class Registry {
       .filter((e) => objectMatches(rt, sel, e.object))
       .map((e) => toWire(rt, e.object));
   }
-
-  keyOf(rt: ResourceType, obj: KubeObject): string {
-    const md = metaOf({ ...obj });
-    return objectKey(rt.namespaced ? str(md.namespace) : undefined, str(md.name) ?? '');
-  }
 }
 
-export { ApiError };

@@ -9,13 +9,14 @@ import type { Faults } from './faults.js';
 import { ACCEPTED_PATCH_TYPES, patchTypeFor } from './patch.js';
 import { splitSchemeNamePort, type ProxyRegistry } from './proxy.js';
 import { forbidden, type Attributes, type Authorizer } from './rbac.js';
-import { compileSelector, objectMatches, toListItem, type Registry, type WriteContext } from './registry.js';
+import { namespaceList, namespaceObject } from './namespaces.js';
+import { compileSelector, objectMatches, rfc3339, toListItem, type Registry, type WriteContext } from './registry.js';
 import { parseBool, parseRequestInfo, type RequestInfo } from './requestinfo.js';
 import { apiVersionOf, groupResource, lookupResource, type ResourceType } from './resources.js';
 import { checkBodyType, decodeBody, mediaType, readBody, sendError, sendJson, sendStatus, sendText } from './respond.js';
 import { selfSubjectAccessReview, subjectAccessReview, tokenReview } from './reviews.js';
 import { ApiError, errors } from './status.js';
-import type { JsonObject, JsonValue, UserInfo } from './types.js';
+import { isJsonObject, str, type JsonObject, type JsonValue, type UserInfo } from './types.js';
 import type { WatchHub } from './watch.js';
 
 export interface ServerParts {
@@ -47,7 +48,7 @@ function writeContext(call: Call): WriteContext {
   const explicit = call.url.searchParams.get('fieldManager');
   const ua = call.req.headers['user-agent'] ?? '';
   const manager = explicit || ua.split('/')[0]?.trim() || 'unknown';
-  return { manager: manager.slice(0, 128), dryRun: dryRun(call.url), explicitManager: Boolean(explicit), force: parseBool(call.url.searchParams.get('force')) };
+  return { manager: manager.slice(0, 128), dryRun: dryRun(call.url), explicitManager: Boolean(explicit) };
 }
 
 function encodeProxyPath(segments: string[]): string {
@@ -57,6 +58,7 @@ function encodeProxyPath(segments: string[]): string {
 export class ApiServer {
   readonly http: Server;
   private readonly sockets = new Set<Socket>();
+  private readonly startedAt = new Date();
   private stopped = false;
 
   constructor(private readonly parts: ServerParts) {
@@ -180,6 +182,10 @@ export class ApiServer {
       await this.review(call, method, reviewKey);
       return;
     }
+    if (info.apiGroup === '' && info.apiVersion === 'v1' && info.resource === 'namespaces' && info.parts[0] === 'namespaces' && info.parts.length <= 2) {
+      this.namespaces(call);
+      return;
+    }
     const rt = lookupResource(info.apiGroup, info.apiVersion, info.resource);
     if (!rt) throw errors.routeNotFound();
     // Dispatch on the path, not info.name (which a metadata.name field selector may have filled in).
@@ -252,8 +258,8 @@ export class ApiServer {
         const victims = registry.store.list(rt, nsArg).filter((e) => objectMatches(rt, sel, e.object));
         const items = victims.map((v) => toListItem(rt, v.object));
         for (const v of victims) {
-          const md = v.object.metadata as JsonObject;
-          registry.delete(rt, md.namespace as string | undefined, md.name as string, options, { dryRun: dry });
+          const md = isJsonObject(v.object.metadata) ? v.object.metadata : {};
+          registry.delete(rt, str(md.namespace), str(md.name) ?? '', options, { dryRun: dry });
         }
         sendJson(
           res,
@@ -266,6 +272,23 @@ export class ApiServer {
       default:
         throw errors.methodNotAllowed();
     }
+  }
+
+  /** Implicit namespaces: read-only, always Active. */
+  private namespaces(call: Call): void {
+    const { info, res } = call;
+    const createdAt = rfc3339(this.startedAt);
+    const name = info.parts[1] ?? '';
+    if (info.verb === 'get' && name !== '') {
+      sendJson(res, 200, namespaceObject(name, createdAt), call.pretty);
+      return;
+    }
+    if (info.verb === 'list') {
+      const rv = String(this.parts.registry.store.currentResourceVersion());
+      sendJson(res, 200, namespaceList(this.parts.registry.store.namespaces(), createdAt, rv), call.pretty);
+      return;
+    }
+    throw errors.methodNotAllowed();
   }
 
   private async review(call: Call, method: string, key: string): Promise<void> {

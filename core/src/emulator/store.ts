@@ -121,6 +121,18 @@ export class Store {
     return { events: h.events.filter((e) => e.rv > rv) };
   }
 
+  /** Namespaces that currently hold at least one object. */
+  namespaces(): Set<string> {
+    const out = new Set<string>();
+    for (const table of this.tables.values()) {
+      for (const obj of table.values()) {
+        const ns = str(metaOf({ ...obj }).namespace);
+        if (ns) out.add(ns);
+      }
+    }
+    return out;
+  }
+
   subscribe(rt: ResourceType, listener: Listener): () => void {
     const k = resourceKey(rt);
     let set = this.listeners.get(k);

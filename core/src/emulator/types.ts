@@ -54,6 +54,23 @@ export function stringMap(value: JsonValue | undefined): Record<string, string> 
   return out;
 }
 
+/**
+ * What the object helpers accept: any JSON-serialisable Kubernetes object, including
+ * @kubernetes/client-node models (their Dates become RFC 3339 strings via a JSON round trip).
+ */
+export interface ObjectInput {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: object;
+  [key: string]: unknown;
+}
+
+/** JSON round trip: drops undefined, turns Dates into strings, yields plain JSON. */
+export function toJson(value: unknown): JsonValue {
+  const text = JSON.stringify(value);
+  return text === undefined ? null : (JSON.parse(text) as JsonValue);
+}
+
 /** Identity of the caller, as authentication produced it. */
 export interface UserInfo {
   username: string;

@@ -31,9 +31,11 @@ export interface WatchControl {
   openCount(): number;
 }
 
+const SLOW_CONSUMER_BYTES = 64 * 1024 * 1024;
+
 class WatchStream {
   stalled = false;
-  private timedOut = false;
+  private endPending = false;
   private closed = false;
   private readonly missed: string[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -47,10 +49,19 @@ class WatchStream {
   }
 
   write(type: WatchEventType, object: JsonObject): void {
+    this.writeLine(`${JSON.stringify({ type, object })}\n`);
+  }
+
+  /** Writes a pre-serialised event line (shared between streams watching the same event). */
+  writeLine(line: string): void {
     if (this.closed) return;
-    const line = `${JSON.stringify({ type, object })}\n`;
     if (this.stalled) {
       this.missed.push(line);
+      return;
+    }
+    // Like the watch cache, give up on a consumer that stopped reading instead of buffering forever.
+    if (this.res.writableLength > SLOW_CONSUMER_BYTES) {
+      this.end();
       return;
     }
     this.res.write(line);
@@ -61,9 +72,9 @@ class WatchStream {
     this.timers.push(t);
   }
 
-  /** timeoutSeconds elapsed: close cleanly, unless stalled (a stalled stream sends nothing, not even its end). */
-  timeout(): void {
-    if (this.stalled) this.timedOut = true;
+  /** A server-initiated end (timeout, expiry): deferred while stalled, since a dead stream sends nothing, not even its end. */
+  finish(): void {
+    if (this.stalled) this.endPending = true;
     else this.end();
   }
 
@@ -71,7 +82,7 @@ class WatchStream {
     this.stalled = false;
     const lines = this.missed.splice(0);
     if (!discardMissed && !this.closed) for (const l of lines) this.res.write(l);
-    if (this.timedOut) this.end();
+    if (this.endPending) this.end();
   }
 
   end(): void {
@@ -104,6 +115,7 @@ function parseTimeout(v: string | null): number | undefined {
 
 export class WatchHub implements WatchControl {
   private readonly streams = new Set<WatchStream>();
+  private readonly lines = new WeakMap<StoredEvent, Map<WatchEventType, string>>();
   private stallNew = false;
 
   constructor(
@@ -141,8 +153,8 @@ export class WatchHub implements WatchControl {
     this.streams.add(stream);
     if (this.stallNew) stream.stalled = true;
     const emit = (ev: StoredEvent): void => {
-      const visible = Registry.visibleEvent(rt, ev, namespace, sel);
-      if (visible) stream.write(visible.type, visible.object);
+      const type = Registry.visibleType(rt, ev, namespace, sel);
+      if (type) stream.writeLine(this.lineFor(rt, ev, type));
     };
 
     if (fromRv !== undefined) {
@@ -150,7 +162,7 @@ export class WatchHub implements WatchControl {
       if ('expired' in since) {
         const status = errors.expired(`too old resource version: ${fromRv} (${since.oldest})`).status;
         stream.write('ERROR', statusAsJson(status));
-        stream.end();
+        stream.finish();
         return;
       }
       for (const ev of since.events) emit(ev);
@@ -166,13 +178,31 @@ export class WatchHub implements WatchControl {
     });
 
     if (bookmarks && this.settings.bookmarkIntervalMs > 0) {
-      const tick = (): void => {
-        if (!stream.stalled) stream.write('BOOKMARK', this.bookmarkObject(rt));
-        stream.addTimer(setTimeout(tick, this.settings.bookmarkIntervalMs));
-      };
-      stream.addTimer(setTimeout(tick, this.settings.bookmarkIntervalMs));
+      stream.addTimer(
+        setInterval(() => {
+          if (!stream.stalled) stream.write('BOOKMARK', this.bookmarkObject(rt));
+        }, this.settings.bookmarkIntervalMs),
+      );
     }
-    if (timeoutSeconds > 0) stream.addTimer(setTimeout(() => stream.timeout(), timeoutSeconds * 1000));
+    if (timeoutSeconds > 0) stream.addTimer(setTimeout(() => stream.finish(), timeoutSeconds * 1000));
+  }
+
+  /**
+   * One serialisation per (event, type), shared by every watcher: the object a watcher sees for
+   * a given event and type is the same whatever its selector (see Registry.visibleType and Registry.eventObject).
+   */
+  private lineFor(rt: ResourceType, ev: StoredEvent, type: 'ADDED' | 'MODIFIED' | 'DELETED'): string {
+    let byType = this.lines.get(ev);
+    if (!byType) {
+      byType = new Map();
+      this.lines.set(ev, byType);
+    }
+    let line = byType.get(type);
+    if (line === undefined) {
+      line = `${JSON.stringify({ type, object: Registry.eventObject(rt, ev, type) })}\n`;
+      byType.set(type, line);
+    }
+    return line;
   }
 
   /** A bookmark carries only kind, apiVersion and the current resourceVersion. */
