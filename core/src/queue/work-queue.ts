@@ -17,7 +17,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly delayed = new Map<string, Timer>();
+  private readonly delayed = new Map<string, { timer: Timer; at: number }>();
   private readonly waiters: Array<(key: string | undefined) => void> = [];
   private closed = false;
 
@@ -47,18 +47,19 @@ export class WorkQueue {
     this.order.push(key);
   }
 
-  /** Adds the key after `ms` (an earlier pending delay for the key is replaced only if later). */
+  /** Adds the key after `ms`. A pending earlier add of the key wins: a resync never postpones a trigger. */
   addAfter(key: string, ms: number): void {
     if (this.closed) return;
     if (ms <= 0) return this.add(key);
-    this.delayed.get(key)?.cancel();
-    this.delayed.set(
-      key,
-      this.clock.setTimeout(() => {
-        this.delayed.delete(key);
-        this.add(key);
-      }, ms),
-    );
+    const at = this.clock.now() + ms;
+    const pending = this.delayed.get(key);
+    if (pending && pending.at <= at) return;
+    pending?.timer.cancel();
+    const timer = this.clock.setTimeout(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, ms);
+    this.delayed.set(key, { timer, at });
   }
 
   /** Re-adds a failed key after its backoff: base·2^(failures−1), capped. Returns the delay. */
@@ -91,6 +92,25 @@ export class WorkQueue {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** Waits for at least one key, then takes up to `max` queued keys at once (each must be `done`). */
+  async getBatch(max: number): Promise<string[]> {
+    const first = await this.get();
+    if (first === undefined) return [];
+    const batch = [first];
+    while (batch.length < max && this.order.length > 0) {
+      const key = this.order.shift()!;
+      this.queued.delete(key);
+      this.processing.add(key);
+      batch.push(key);
+    }
+    return batch;
+  }
+
+  /** True when nothing is queued, delayed or being processed. */
+  get idle(): boolean {
+    return this.order.length === 0 && this.processing.size === 0 && this.delayed.size === 0;
+  }
+
   /** Marks the key finished; if it was re-added meanwhile it is queued again now. */
   done(key: string): void {
     this.processing.delete(key);
@@ -99,7 +119,7 @@ export class WorkQueue {
 
   shutdown(): void {
     this.closed = true;
-    for (const t of this.delayed.values()) t.cancel();
+    for (const d of this.delayed.values()) d.timer.cancel();
     this.delayed.clear();
     for (const w of this.waiters.splice(0)) w(undefined);
   }

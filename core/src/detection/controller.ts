@@ -1,0 +1,147 @@
+// Keeps the model's detections current: informer events enqueue Service keys (plus the namespace's Services
+// whose detection consulted their siblings), a worker drains the queue in batches, reads the *current* Services
+// from the cache (missing = deleted) and runs them through the sandboxed detectors. Level-triggered throughout.
+import type { ServiceView } from '@kubernaut/toolset-sdk';
+import type { Informer } from '../discovery/informer.js';
+import type { PluginRegistry } from '../plugins/registry.js';
+import type { ServiceModel } from '../model/store.js';
+import { WorkQueue } from '../queue/work-queue.js';
+import { systemClock } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { detectServices } from './engine.js';
+import type { EngineObserver } from './engine.js';
+
+export interface DetectionControllerOptions {
+  informer: Informer<ServiceView>;
+  registry: PluginRegistry;
+  model: ServiceModel;
+  clock?: Clock;
+  clusterDomain?: string;
+  /** Keys per detection run (a full resync is split into runs of this size). */
+  batchMax?: number;
+  observer?: EngineObserver & { run?(services: number, seconds: number): void };
+  log?: { error(message: string, meta?: Record<string, unknown>): void };
+}
+
+function namespaceOf(key: string): string {
+  return key.slice(0, key.indexOf('/'));
+}
+
+export class DetectionController {
+  private readonly queue: WorkQueue;
+  private readonly byNamespace = new Map<string, Map<string, ServiceView>>();
+  /** Per namespace: keys whose last detection looked at siblings. */
+  private readonly dependents = new Map<string, Set<string>>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private idleWaiters: Array<() => void> = [];
+  runs = 0;
+
+  constructor(private readonly options: DetectionControllerOptions) {
+    this.queue = new WorkQueue(options.clock ?? systemClock);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe.push(this.options.informer.onChange((keys) => this.onServicesChanged(keys)));
+    this.unsubscribe.push(this.options.registry.onChange(() => this.enqueueAll()));
+    for (const key of this.options.informer.keys()) this.index(key);
+    this.enqueueAll();
+    this.loop = this.work();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.queue.shutdown();
+    await this.loop;
+  }
+
+  /** Re-detects every Service (resync, reload, POST /discover). */
+  enqueueAll(): void {
+    for (const key of this.options.informer.keys()) this.queue.add(key);
+    for (const key of this.options.model.snapshot().results.keys()) this.queue.add(key);
+  }
+
+  /** Resolves when every queued Service has been detected. */
+  whenIdle(): Promise<void> {
+    return this.queue.idle ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** The Services of a namespace as the cache holds them now. */
+  namespaceServices(namespace: string): readonly ServiceView[] {
+    const m = this.byNamespace.get(namespace);
+    return m ? [...m.values()] : [];
+  }
+
+  private index(key: string): void {
+    const ns = namespaceOf(key);
+    const view = this.options.informer.get(key);
+    let m = this.byNamespace.get(ns);
+    if (view) {
+      if (!m) this.byNamespace.set(ns, (m = new Map()));
+      m.set(key, view);
+    } else if (m) {
+      m.delete(key);
+      if (m.size === 0) this.byNamespace.delete(ns);
+    }
+  }
+
+  private onServicesChanged(keys: readonly string[]): void {
+    for (const key of keys) {
+      this.index(key);
+      this.queue.add(key);
+      // A sibling appeared, changed or left: re-detect those whose answer depended on the namespace.
+      for (const dep of this.dependents.get(namespaceOf(key)) ?? []) if (dep !== key) this.queue.add(dep);
+    }
+  }
+
+  private async work(): Promise<void> {
+    const max = this.options.batchMax ?? 2000;
+    while (this.running) {
+      const keys = await this.queue.getBatch(max);
+      if (keys.length === 0) break;
+      try {
+        await this.detect(keys);
+        for (const k of keys) this.queue.forget(k);
+      } catch (err) {
+        this.options.log?.error('detection run failed; retrying with backoff', { error: (err as Error).message, services: keys.length });
+        for (const k of keys) this.queue.addRateLimited(k);
+      } finally {
+        for (const k of keys) this.queue.done(k);
+      }
+      if (this.queue.idle) for (const w of this.idleWaiters.splice(0)) w();
+    }
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async detect(keys: readonly string[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    const views: ServiceView[] = [];
+    const gone: string[] = [];
+    for (const k of keys) {
+      const v = this.options.informer.get(k);
+      if (v) views.push(v);
+      else gone.push(k);
+    }
+    const results = await detectServices(views, this.options.registry.detectors(), {
+      namespaceServices: (ns) => this.namespaceServices(ns),
+      ...(this.options.clusterDomain ? { clusterDomain: this.options.clusterDomain } : {}),
+      ...(this.options.observer ? { observer: this.options.observer } : {}),
+    });
+    for (const r of results) {
+      const ns = namespaceOf(r.key);
+      let deps = this.dependents.get(ns);
+      if (r.usedSiblings) {
+        if (!deps) this.dependents.set(ns, (deps = new Set()));
+        deps.add(r.key);
+      } else deps?.delete(r.key);
+    }
+    for (const k of gone) this.dependents.get(namespaceOf(k))?.delete(k);
+    this.options.model.apply([...results.map((r): [string, typeof r] => [r.key, r]), ...gone.map((k): [string, undefined] => [k, undefined])]);
+    this.runs += 1;
+    this.options.observer?.run?.(keys.length, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}

@@ -1,0 +1,201 @@
+// The ConfigMap reconciler: observe desired (from the model) and actual (the watched ConfigMap), converge, requeue.
+// Every trigger — a detection or health change, a watch event on the ConfigMap (drift), the periodic resync —
+// enqueues the same single key after a short debounce, so a burst of Service events yields one write.
+// Writes carry the resourceVersion they were computed from; a 409 means someone else wrote first: re-read,
+// re-merge, retry. Other API errors back off exponentially. Only the leader writes.
+import { ApiException, CoreV1Api } from '@kubernetes/client-node';
+import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
+import type { Informer } from '../discovery/informer.js';
+import { WorkQueue } from '../queue/work-queue.js';
+import { systemClock } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { mergeConfigMap } from './merge.js';
+import type { ConfigMapShape, Desired } from './merge.js';
+
+export type ReconcileResult = 'created' | 'updated' | 'unchanged' | 'conflict' | 'error' | 'not_leader' | 'invalid';
+
+export interface ReconcilerObserver {
+  reconciled?(result: ReconcileResult, seconds: number): void;
+  drift?(keys: readonly string[]): void;
+  updateError?(errorType: string): void;
+  written?(configMap: ConfigMapShape, checksumChanged: boolean): void;
+}
+
+export interface ReconcilerOptions {
+  kc: KubeConfig;
+  namespace: string;
+  name: string;
+  /** Builds the desired state now; throwing `DesiredError` means "cannot write" (e.g. over 1 MiB). */
+  desired: () => Promise<Desired>;
+  /** Watches the one ConfigMap; its cache is the "actual" side. */
+  informer: Informer<ConfigMapShape>;
+  isLeader?: () => boolean;
+  clock?: Clock;
+  debounceMs?: number;
+  resyncMs?: number;
+  backoff?: { baseMs: number; maxMs: number };
+  observer?: ReconcilerObserver;
+  log?: { info(m: string, meta?: Record<string, unknown>): void; warn(m: string, meta?: Record<string, unknown>): void; error(m: string, meta?: Record<string, unknown>): void };
+}
+
+/** A desired state that must not be written (too large, …): logged and counted, the live ConfigMap is kept. */
+export class DesiredError extends Error {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+    this.name = 'DesiredError';
+  }
+}
+
+const KEY = 'configmap';
+const MAX_CONFLICT_RETRIES = 5;
+
+/** Projection for the ConfigMap cache: everything but managedFields. */
+export function projectConfigMap(raw: unknown): ConfigMapShape | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const o = JSON.parse(JSON.stringify(raw)) as ConfigMapShape;
+  if (!o.metadata || typeof o.metadata.name !== 'string') return undefined;
+  delete (o.metadata as Record<string, unknown>).managedFields;
+  return o;
+}
+
+function errorType(err: unknown): string {
+  if (err instanceof ApiException) return `http_${err.code}`;
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code.toLowerCase() : 'unknown';
+}
+
+export class ConfigMapReconciler {
+  private readonly queue: WorkQueue;
+  private readonly api: CoreV1Api;
+  private readonly clock: Clock;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private lastChecksum: string | undefined;
+  private offInformer: (() => void) | undefined;
+  private idleWaiters: Array<() => void> = [];
+  /** The last outcome, for readiness and the API. */
+  last: { result: ReconcileResult; at: number; error?: string } | undefined;
+
+  constructor(private readonly options: ReconcilerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.queue = new WorkQueue(this.clock, options.backoff ?? { baseMs: 500, maxMs: 60_000 });
+    this.api = options.kc.makeApiClient(CoreV1Api);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    // Drift: any change to the ConfigMap (including its deletion) is checked against the desired state.
+    this.offInformer = this.options.informer.onChange(() => this.trigger());
+    this.queue.add(KEY);
+    this.loop = this.work();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.offInformer?.();
+    this.queue.shutdown();
+    await this.loop; // an in-flight write finishes
+  }
+
+  /** Something changed: reconcile soon (bursts within the debounce collapse into one run). */
+  trigger(): void {
+    if (!this.running) return;
+    this.queue.addAfter(KEY, this.options.debounceMs ?? 200);
+  }
+
+  /** Resolves when no reconcile is queued or running (resync timers aside). */
+  whenIdle(): Promise<void> {
+    return this.queue.length === 0 && !this.busy ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private busy = false;
+
+  private async work(): Promise<void> {
+    while (this.running) {
+      const key = await this.queue.get();
+      if (key === undefined) break;
+      this.busy = true;
+      const started = process.hrtime.bigint();
+      let result: ReconcileResult;
+      try {
+        result = await this.reconcileOnce();
+        this.last = { result, at: this.clock.now() };
+        this.queue.forget(key);
+        this.queue.addAfter(key, this.options.resyncMs ?? 300_000);
+      } catch (err) {
+        result = err instanceof DesiredError ? 'invalid' : 'error';
+        const message = err instanceof ApiException ? `HTTP ${err.code}: ${String((err.body as { message?: string } | undefined)?.message ?? err.message)}` : (err as Error).message;
+        this.last = { result, at: this.clock.now(), error: message };
+        if (err instanceof DesiredError) {
+          this.options.log?.error('not writing the ConfigMap', { reason: err.reason, error: err.message });
+          this.queue.forget(key);
+          this.queue.addAfter(key, this.options.resyncMs ?? 300_000);
+        } else {
+          this.options.observer?.updateError?.(errorType(err));
+          const delay = this.queue.addRateLimited(key);
+          this.options.log?.warn('ConfigMap reconcile failed; retrying', { error: message, retryInMs: delay });
+        }
+      } finally {
+        this.queue.done(key);
+        this.busy = false;
+      }
+      this.options.observer?.reconciled?.(result, Number(process.hrtime.bigint() - started) / 1e9);
+      if (this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** One level-triggered pass. Throws for errors that should back off. */
+  async reconcileOnce(): Promise<ReconcileResult> {
+    if (this.options.isLeader && !this.options.isLeader()) return 'not_leader';
+    const { namespace, name } = this.options;
+    const desired = await this.options.desired();
+    let actual = this.options.informer.get(`${namespace}/${name}`);
+    for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
+      const merged = mergeConfigMap(actual, desired, { namespace, name });
+      if (merged.drifted.length > 0) {
+        this.options.observer?.drift?.(merged.drifted);
+        this.options.log?.warn('generated keys were edited in the ConfigMap; repairing them', { keys: merged.drifted });
+      }
+      if (merged.conflicts.length > 0) {
+        this.options.log?.warn('keys the daemon would generate already exist and belong to an admin; left alone', { keys: merged.conflicts });
+      }
+      if (!merged.write) return 'unchanged';
+      try {
+        const body = merged.write as unknown as V1ConfigMap;
+        const written = merged.action === 'create'
+          ? await this.api.createNamespacedConfigMap({ namespace, body })
+          : await this.api.replaceNamespacedConfigMap({ namespace, name, body });
+        const checksumChanged = this.lastChecksum !== undefined && this.lastChecksum !== desired.checksum;
+        const first = this.lastChecksum === undefined;
+        this.lastChecksum = desired.checksum;
+        this.options.observer?.written?.(projectConfigMap(written)!, checksumChanged || (first && merged.action === 'create'));
+        this.options.log?.info(merged.action === 'create' ? 'ConfigMap created' : 'ConfigMap updated', { namespace, name, resourceVersion: written.metadata?.resourceVersion });
+        return merged.action === 'create' ? 'created' : 'updated';
+      } catch (err) {
+        const code = err instanceof ApiException ? err.code : undefined;
+        // 409: someone wrote since we read (or it was created meanwhile). 404 on update: it was deleted. Re-read, re-merge.
+        if (code === 409 || (code === 404 && merged.action === 'update')) {
+          this.options.observer?.updateError?.(`http_${code}`);
+          actual = await this.read();
+          continue;
+        }
+        throw err;
+      }
+    }
+    return 'conflict';
+  }
+
+  private async read(): Promise<ConfigMapShape | undefined> {
+    try {
+      return projectConfigMap(await this.api.readNamespacedConfigMap({ namespace: this.options.namespace, name: this.options.name }));
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+}
