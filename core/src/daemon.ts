@@ -1,0 +1,252 @@
+// The composition root of the cluster loop. It builds every part from explicit options, wires producers to
+// consumers, starts them in order and stops them in reverse. No part reaches back upstream:
+//
+//   Services (informer) → detection controller (sandboxed plugins) → model → health checker ─┐
+//                                                                         └──────────────────┴→ reconciler → ConfigMap
+//   ConfigMap (informer: drift) ──────────────────────────────────────────────────────────────┘
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ServiceView } from '@kubernaut/toolset-sdk';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config/schema.js';
+import { DetectionController } from './detection/controller.js';
+import type { EngineObserver } from './detection/engine.js';
+import { serviceKey, toServiceView } from './detection/view.js';
+import { Informer } from './discovery/informer.js';
+import { configMapSource, serviceSource } from './discovery/kube-source.js';
+import { HealthChecker, createProber, probeSettings, probeTarget } from './health/index.js';
+import type { HealthObserver, ProbeMode } from './health/index.js';
+import type { Logger } from './log.js';
+import { ServiceModel } from './model/store.js';
+import { PluginRegistry } from './plugins/registry.js';
+import { PluginWatcher } from './plugins/watcher.js';
+import { DesiredBuilder } from './reconcile/desired.js';
+import type { ConfigMapShape } from './reconcile/merge.js';
+import { ConfigMapReconciler, projectConfigMap } from './reconcile/reconciler.js';
+import type { ReconcilerObserver } from './reconcile/reconciler.js';
+import { restartDeployment } from './reconcile/restart.js';
+import type { PluginObserver, SandboxLimits } from './sandbox/plugin.js';
+
+/** Leadership as the daemon needs it; leader/ provides the Lease-based one. */
+export interface Leadership {
+  start(): void;
+  stop(): Promise<void>;
+  isLeader(): boolean;
+  onChange(listener: (leading: boolean) => void): () => void;
+}
+
+export interface DaemonOptions {
+  kc: KubeConfig;
+  config: Config;
+  /** Where the output ConfigMap lives. */
+  namespace: string;
+  configMap: string;
+  builtinDir: string;
+  pluginsDir: string;
+  probeMode: ProbeMode;
+  clusterDomain?: string;
+  limits?: SandboxLimits;
+  leadership?: Leadership;
+  restart?: { namespace: string; name: string };
+  log: Logger;
+  clock?: Clock;
+  observers?: { plugins?: PluginObserver; engine?: EngineObserver; health?: HealthObserver; reconciler?: ReconcilerObserver };
+  /** Timings, shortened by tests. */
+  timing?: { debounceMs?: number; staleAfterMs?: number; pluginSettleMs?: number; informerBackoff?: { baseMs: number; maxMs: number } };
+}
+
+export class Daemon {
+  readonly registry: PluginRegistry;
+  readonly model = new ServiceModel();
+  readonly services: Informer<ServiceView>;
+  readonly configMaps: Informer<ConfigMapShape>;
+  readonly detection: DetectionController;
+  readonly health: HealthChecker;
+  readonly desired: DesiredBuilder;
+  readonly reconciler: ConfigMapReconciler;
+  private readonly watcher: PluginWatcher;
+  private config: Config;
+  private readonly unsubscribe: Array<() => void> = [];
+  private started = false;
+  private stopping = false;
+
+  constructor(private readonly options: DaemonOptions) {
+    const { kc, log } = options;
+    const clock = options.clock ?? systemClock;
+    this.config = options.config;
+    const childLog = (component: string) => log.child({ component });
+    this.registry = new PluginRegistry({
+      builtinDir: options.builtinDir,
+      pluginsDir: options.pluginsDir,
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.observers?.plugins ? { observer: options.observers.plugins } : {}),
+      log: childLog('plugins'),
+    });
+    this.watcher = new PluginWatcher({
+      dir: options.pluginsDir,
+      rescan: () => this.registry.rescan(),
+      ...(options.timing?.pluginSettleMs !== undefined ? { settleMs: options.timing.pluginSettleMs } : {}),
+      onError: (err) => log.warn('plugins directory watch error', { error: (err as Error).message }),
+    });
+    const informerTiming = {
+      clock,
+      ...(options.timing?.informerBackoff ? { backoff: options.timing.informerBackoff } : {}),
+      staleAfterMs: options.timing?.staleAfterMs ?? 120_000,
+      relistIntervalMs: this.config.resyncIntervalMs,
+    };
+    this.services = new Informer<ServiceView>({
+      source: serviceSource(kc),
+      project: (raw) => toServiceView(raw),
+      keyOf: serviceKey,
+      log: childLog('services-informer'),
+      ...informerTiming,
+    });
+    this.configMaps = new Informer<ConfigMapShape>({
+      source: configMapSource(kc, options.namespace, options.configMap),
+      project: projectConfigMap,
+      keyOf: (cm) => `${cm.metadata.namespace}/${cm.metadata.name}`,
+      log: childLog('configmap-informer'),
+      ...informerTiming,
+    });
+    this.detection = new DetectionController({
+      informer: this.services,
+      registry: this.registry,
+      model: this.model,
+      clock,
+      ...(options.clusterDomain ? { clusterDomain: options.clusterDomain } : {}),
+      ...(options.observers?.engine ? { observer: options.observers.engine } : {}),
+      log: childLog('detection'),
+    });
+    this.health = new HealthChecker({
+      prober: createProber(options.probeMode, kc),
+      concurrency: this.config.healthCheck.concurrency,
+      intervalMs: this.config.healthCheck.intervalMs,
+      clock,
+      ...(options.observers?.health ? { observer: options.observers.health } : {}),
+    });
+    this.desired = new DesiredBuilder({
+      snapshot: () => this.model.snapshot(),
+      health: (key) => this.health.get(key),
+      plugin: (name) => this.registry.detectors().find((d) => d.name === name)?.plugin,
+      config: () => this.config,
+      live: () => this.configMaps.get(`${options.namespace}/${options.configMap}`),
+    });
+    const reconcilerObserver = options.observers?.reconciler;
+    this.reconciler = new ConfigMapReconciler({
+      kc,
+      namespace: options.namespace,
+      name: options.configMap,
+      desired: () => this.desired.desired(),
+      informer: this.configMaps,
+      clock,
+      resyncMs: this.config.resyncIntervalMs,
+      ...(options.timing?.debounceMs !== undefined ? { debounceMs: options.timing.debounceMs } : {}),
+      ...(options.leadership ? { isLeader: () => options.leadership!.isLeader() } : {}),
+      log: childLog('reconciler'),
+      observer: {
+        ...reconcilerObserver,
+        written: (cm, checksumChanged) => {
+          reconcilerObserver?.written?.(cm, checksumChanged);
+          if (checksumChanged && options.restart) void this.restartHolmes(cm);
+        },
+      },
+    });
+  }
+
+  get currentConfig(): Config {
+    return this.config;
+  }
+
+  async start(): Promise<void> {
+    const { log } = this.options;
+    await this.registry.start(this.config);
+    this.watcher.start();
+    const enabled = this.registry.detectors().map((d) => `${d.name}(${d.priority === Number.POSITIVE_INFINITY ? 'last' : d.priority})`);
+    log.info('detectors enabled', { detectors: enabled });
+    for (const w of this.registry.warnings()) log.warn(w);
+
+    // Detections feed health targets; detections and health results feed the reconciler.
+    this.unsubscribe.push(
+      this.model.onChange(() => {
+        this.updateHealthTargets();
+        this.reconciler.trigger();
+      }),
+    );
+    this.unsubscribe.push(this.health.onChange(() => this.reconciler.trigger()));
+    if (this.options.leadership) {
+      this.unsubscribe.push(this.options.leadership.onChange((leading) => {
+        log.info(leading ? 'became leader: writing the ConfigMap' : 'lost leadership: no longer writing');
+        if (leading) this.reconciler.trigger();
+      }));
+    }
+
+    this.services.start();
+    this.configMaps.start();
+    await Promise.all([this.services.waitForSync(), this.configMaps.waitForSync()]);
+    this.detection.start();
+    this.health.start();
+    this.reconciler.start();
+    this.options.leadership?.start();
+    this.started = true;
+  }
+
+  /** First sync done and the API server reachable (the informers' last list or watch worked). */
+  readiness(): { ready: boolean; reason?: string } {
+    if (this.stopping) return { ready: false, reason: 'shutting down' };
+    if (!this.started) return { ready: false, reason: 'starting: first sync not done' };
+    if (!this.services.hasSynced) return { ready: false, reason: 'Service cache not synced' };
+    const last = this.reconciler.last;
+    if (last && last.result === 'error') return { ready: false, reason: `API server: ${last.error ?? 'error'}` };
+    return { ready: true };
+  }
+
+  /** Applies a validated config: order, enablement, plugin config, health settings; re-detects everything. */
+  async applyConfig(config: Config): Promise<void> {
+    this.config = config;
+    await this.registry.applyConfig(config);
+    this.detection.enqueueAll();
+    this.updateHealthTargets();
+    this.reconciler.trigger();
+  }
+
+  /** Runs a full discovery now and resolves when the model reflects it. */
+  async discover(): Promise<void> {
+    await this.services.relist();
+    this.detection.enqueueAll();
+    await this.detection.whenIdle();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const u of this.unsubscribe.splice(0)) u();
+    await this.options.leadership?.stop();
+    await this.reconciler.stop(); // finishes an in-flight write
+    await this.health.stop();
+    await this.detection.stop();
+    this.services.stop();
+    this.configMaps.stop();
+    await this.watcher.stop();
+    await this.registry.stop();
+  }
+
+  private updateHealthTargets(): void {
+    const snapshot = this.model.snapshot();
+    this.health.set(
+      snapshot.detected.map((d) => ({
+        target: probeTarget(d, d.endpoint),
+        settings: probeSettings(this.config.healthCheck, this.config.detectors[d.detector]?.health_check),
+      })),
+    );
+  }
+
+  private async restartHolmes(cm: ConfigMapShape): Promise<void> {
+    const target = this.options.restart!;
+    const checksum = cm.metadata.annotations?.['toolset.kubernaut.io/custom-toolset-sha256'] ?? '';
+    try {
+      await restartDeployment(this.options.kc, target, checksum);
+      this.options.log.info('HolmesGPT deployment restarted for the new toolsets', { deployment: `${target.namespace}/${target.name}` });
+    } catch (err) {
+      this.options.log.error('could not restart the HolmesGPT deployment', { deployment: `${target.namespace}/${target.name}`, error: (err as Error).message });
+    }
+  }
+}

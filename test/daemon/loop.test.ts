@@ -1,0 +1,69 @@
+// The cluster loop end to end against the API emulator: Services appear, change and go; the ConfigMap follows.
+import test from 'ava';
+import { backend, cmRef, grafanaService, prometheusService, startDaemon } from './helpers.js';
+import { eventually } from '../helpers/bundles.js';
+
+test('a Prometheus appears → its toolset is published; it goes → the toolset goes', async (t) => {
+  const h = await startDaemon(t);
+  const cm = await eventually(() => h.configMap());
+  t.truthy(cm.data?.['kubernetes-toolset.yaml']);
+  t.truthy(h.customToolsets()?.['kubernetes/core']);
+  t.falsy(cm.data?.['prometheus-toolset.yaml']);
+
+  const prom = await backend(t);
+  h.emu.registerProxyTarget({ namespace: 'monitoring', name: 'obs-kube-prometheus-st-prometheus', port: 'http-web', url: prom.url });
+  h.emu.create(prometheusService('obs'));
+  const url = 'http://obs-kube-prometheus-st-prometheus.monitoring.svc.cluster.local:9090';
+  await eventually(() => h.customToolsets()?.['prometheus/metrics']?.config?.prometheus_url === url);
+  t.regex(h.configMap()!.data!['prometheus-toolset.yaml']!, new RegExp(`url: ${url.replace(/\./g, '\\.')}`));
+  t.true(prom.hits() > 0, 'the health endpoint was probed through the API server proxy');
+
+  h.emu.delete({ apiVersion: 'v1', kind: 'Service', namespace: 'monitoring', name: 'obs-kube-prometheus-st-prometheus' });
+  await eventually(() => h.customToolsets() && !h.customToolsets()!['prometheus/metrics']);
+  t.falsy(h.configMap()!.data!['prometheus-toolset.yaml']);
+});
+
+test('an unhealthy endpoint is left out but stays visible in the model; it is published once healthy', async (t) => {
+  const h = await startDaemon(t);
+  const graf = await backend(t, 503);
+  h.emu.registerProxyTarget({ namespace: 'monitoring', name: 'obs-grafana', port: 'service', url: graf.url });
+  h.emu.create(grafanaService('obs'));
+  await eventually(() => h.daemon.health.get('monitoring/obs-grafana')?.state === 'unhealthy');
+  await eventually(() => h.configMap());
+  t.falsy(h.customToolsets()?.['grafana/dashboards']);
+  t.truthy(h.daemon.model.snapshot().detected.find((d) => d.key === 'monitoring/obs-grafana'));
+  graf.setStatus(200);
+  await h.daemon.health.checkNow(['monitoring/obs-grafana']);
+  await eventually(() => h.customToolsets()?.['grafana/dashboards']);
+  t.pass();
+});
+
+test('the ConfigMap is recreated when deleted and generated keys are repaired; admin keys stay', async (t) => {
+  const h = await startDaemon(t);
+  await eventually(() => h.configMap());
+  h.emu.patch(cmRef, { metadata: { labels: { team: 'sre' } }, data: { 'admin.yaml': 'mine: true\n' } });
+  h.emu.patch(cmRef, { data: { 'kubernetes-toolset.yaml': 'toolset: hacked\n' } });
+  await eventually(() => h.configMap()?.data?.['kubernetes-toolset.yaml']?.includes('toolset: kubernetes'));
+  t.is(h.configMap()!.data!['admin.yaml'], 'mine: true\n');
+  t.is(h.configMap()!.metadata.labels!.team, 'sre');
+  h.emu.delete(cmRef);
+  await eventually(() => h.configMap()?.data?.['kubernetes-toolset.yaml']);
+  t.pass();
+});
+
+test('YAML injection through labels and annotations produces no extra keys', async (t) => {
+  const h = await startDaemon(t);
+  const graf = await backend(t);
+  h.emu.registerProxyTarget({ namespace: 'monitoring', name: 'evil-grafana', port: 'service', url: graf.url });
+  h.emu.create(
+    grafanaService('evil', 'monitoring', { 'app.kubernetes.io/part-of': 'x' }, {
+      'kubernaut.io/toolset-primary': 'true\ninjected: yes',
+      description: "a\n  kubernetes/core: {enabled: false}\nfoo: 'bar'",
+    }),
+  );
+  await eventually(() => h.customToolsets()?.['grafana/dashboards']);
+  const toolsets = h.customToolsets()!;
+  t.deepEqual(Object.keys(toolsets).sort(), ['grafana/dashboards', 'kubernetes/core', 'kubernetes/logs']);
+  t.deepEqual(Object.keys(h.configMap()!.data!).sort(), ['custom_toolset.yaml', 'grafana-toolset.yaml', 'kubernetes-toolset.yaml', 'overrides.yaml']);
+  t.true(toolsets['kubernetes/core']?.enabled);
+});
