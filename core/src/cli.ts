@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerConfigValidate } from './commands/config-validate.js';
 import { registerDetect } from './commands/detect.js';
 import { registerPluginsValidate } from './commands/plugins-validate.js';
+import { registerServe } from './commands/serve.js';
 import { CommandError, EXIT } from './commands/shared.js';
 
 export function makeProgram(): Command {
@@ -12,6 +13,7 @@ export function makeProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureHelp({ showGlobalOptions: true });
+  registerServe(program);
   registerDetect(program);
   registerConfigValidate(program);
   registerPluginsValidate(program);

@@ -1,0 +1,136 @@
+// `dynamic-toolset serve`: the daemon. Builds the cluster loop, the HTTP server and leader election from flags
+// (each also DYNAMIC_TOOLSET_<FLAG>), runs until SIGTERM/SIGINT, then stops watches, finishes an in-flight write,
+// releases the lease and exits 0.
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { Server } from 'node:http';
+import { isolateMemoryLimitMiB, podMemoryLimitBytes } from '../sandbox/limits.js';
+import { DEFAULT_LIMITS } from '../sandbox/plugin.js';
+import { connect, NoClusterError, ownNamespace } from '../kube/connect.js';
+import { createLogger } from '../log.js';
+import type { Logger } from '../log.js';
+import { builtinPluginsDir } from '../paths.js';
+import { Daemon } from '../daemon.js';
+import type { Leadership } from '../daemon.js';
+import { defaultIdentity } from '../leader/index.js';
+import { LeaseLeadership } from '../leader/leadership.js';
+import { createApp } from '../http/app.js';
+import { healthRoutes } from '../http/routes/health.js';
+import { parseDeploymentRef } from '../reconcile/restart.js';
+import { defaultProbeMode } from '../health/index.js';
+import type { ProbeMode } from '../health/index.js';
+import { loadConfigOrFail } from './config-file.js';
+import { CommandError, configOption, envOption, pluginsDirOption } from './shared.js';
+
+export interface ServeOptions {
+  kubeconfig?: string;
+  namespace?: string;
+  configmap: string;
+  config: string;
+  pluginsDir: string;
+  port: string;
+  healthCheckVia?: ProbeMode;
+  restartDeployment?: string;
+  clusterDomain: string;
+  leaderElect: boolean;
+  leaseName: string;
+  logLevel: string;
+  logFormat: 'json' | 'text';
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the daemon: watch Services, detect and health-check observability endpoints, keep the toolset ConfigMap right, serve the API.')
+    .addOption(envOption('--kubeconfig <file>', 'kubeconfig to use (else KUBECONFIG, ~/.kube/config, or the pod\'s service account)'))
+    .addOption(envOption('--namespace <ns>', 'namespace of the output ConfigMap and the leader Lease (default: POD_NAMESPACE, the pod\'s own, else kubernaut-system)'))
+    .addOption(envOption('--configmap <name>', 'name of the output ConfigMap').default('kubernaut-toolset-config'))
+    .addOption(configOption())
+    .addOption(pluginsDirOption())
+    .addOption(envOption('--port <port>', 'HTTP port for the API, /health, /ready and /metrics').default('8080'))
+    .addOption(envOption('--health-check-via <mode>', 'how endpoints are probed: direct (cluster DNS; default in a pod) or proxy (through the API server; default outside)').choices(['direct', 'proxy']))
+    .addOption(envOption('--restart-deployment <ns/name>', 'roll this HolmesGPT Deployment when custom_toolset.yaml changes'))
+    .addOption(envOption('--cluster-domain <domain>', 'cluster DNS domain used in endpoints').default('cluster.local'))
+    .addOption(new Option('--no-leader-elect', 'do not use a Lease; this replica always writes (run one replica only)').env('DYNAMIC_TOOLSET_LEADER_ELECT'))
+    .addOption(envOption('--lease-name <name>', 'name of the leader election Lease').default('dynamic-toolset-leader'))
+    .addOption(envOption('--log-level <level>', 'error, warn, info or debug').default('info'))
+    .addOption(envOption('--log-format <format>', 'log format').choices(['json', 'text']).default('json'))
+    .action(async (opts: ServeOptions) => {
+      await serve(opts);
+    });
+}
+
+export async function serve(opts: ServeOptions): Promise<void> {
+  const log: Logger = createLogger({ level: opts.logLevel, format: opts.logFormat });
+  let connection;
+  try {
+    connection = connect(opts.kubeconfig);
+  } catch (err) {
+    if (err instanceof NoClusterError) throw new CommandError(err.message);
+    throw err;
+  }
+  const namespace = ownNamespace(opts.namespace);
+  const config = await loadConfigOrFail(opts.config, opts.pluginsDir, (m) => log.warn(m));
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`--port must be a port number, got "${opts.port}"`);
+  const restart = opts.restartDeployment ? parseDeploymentRef(opts.restartDeployment) : undefined;
+  const probeMode = opts.healthCheckVia ?? defaultProbeMode({ inCluster: connection.inCluster });
+  const memoryLimitMb = isolateMemoryLimitMiB(podMemoryLimitBytes());
+
+  log.info('starting dynamic-toolset', {
+    cluster: connection.description,
+    namespace,
+    configMap: opts.configmap,
+    config: opts.config,
+    pluginsDir: opts.pluginsDir,
+    healthCheckVia: probeMode,
+    isolateMemoryLimitMiB: memoryLimitMb,
+    leaderElection: opts.leaderElect,
+  });
+
+  const leadership: Leadership | undefined = opts.leaderElect
+    ? new LeaseLeadership({ kc: connection.kc, namespace, name: opts.leaseName, identity: defaultIdentity(), log: log.child({ component: 'leader' }) })
+    : undefined;
+
+  const daemon = new Daemon({
+    kc: connection.kc,
+    config,
+    namespace,
+    configMap: opts.configmap,
+    builtinDir: builtinPluginsDir(),
+    pluginsDir: opts.pluginsDir,
+    probeMode,
+    clusterDomain: opts.clusterDomain,
+    limits: { ...DEFAULT_LIMITS, memoryLimitMb },
+    ...(leadership ? { leadership } : {}),
+    ...(restart ? { restart } : {}),
+    log,
+  });
+
+  const app = createApp({ log, routers: [healthRoutes(daemon)] });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(port, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) => reject(new CommandError(`cannot listen on port ${port}: ${err.code === 'EADDRINUSE' ? 'address in use' : err.message}`)));
+  });
+  log.info('HTTP server listening', { port: (server.address() as { port: number }).port });
+
+  await daemon.start();
+  log.info('first sync done', { services: daemon.services.size });
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info('shutting down', { signal });
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolve();
+    };
+    const onTerm = () => shutdown('SIGTERM');
+    const onInt = () => shutdown('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  await daemon.stop();
+  await new Promise<void>((r) => server.close(() => r()));
+  server.closeAllConnections?.();
+  log.info('stopped');
+}

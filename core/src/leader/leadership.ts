@@ -1,0 +1,37 @@
+// The daemon's view of leadership (isLeader + change notifications) on top of the Lease elector.
+import type { Leadership } from '../daemon.js';
+import { LeaderElector } from './elector.js';
+import type { LeaderElectorOptions } from './elector.js';
+
+export class LeaseLeadership implements Leadership {
+  readonly elector: LeaderElector;
+  private leading = false;
+  private readonly listeners = new Set<(leading: boolean) => void>();
+
+  constructor(options: Omit<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading'>) {
+    this.elector = new LeaderElector({ ...options, onStartedLeading: () => this.set(true), onStoppedLeading: () => this.set(false) });
+  }
+
+  start(): void {
+    this.elector.start();
+  }
+
+  stop(): Promise<void> {
+    return this.elector.stop();
+  }
+
+  isLeader(): boolean {
+    return this.leading && this.elector.isLeader();
+  }
+
+  onChange(listener: (leading: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private set(leading: boolean): void {
+    if (this.leading === leading) return;
+    this.leading = leading;
+    for (const l of [...this.listeners]) l(leading);
+  }
+}
