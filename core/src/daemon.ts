@@ -20,6 +20,7 @@ import type { Logger } from './log.js';
 import { ServiceModel } from './model/store.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { PluginWatcher } from './plugins/watcher.js';
+import { Mutex } from './queue/mutex.js';
 import { DesiredBuilder } from './reconcile/desired.js';
 import type { ConfigMapShape } from './reconcile/merge.js';
 import { ConfigMapReconciler, projectConfigMap } from './reconcile/reconciler.js';
@@ -66,6 +67,8 @@ export class Daemon {
   readonly reconciler: ConfigMapReconciler;
   private readonly watcher: PluginWatcher;
   private config: Config;
+  /** Detection runs and config swaps take turns: in-flight runs finish under the old config. */
+  private readonly configLock = new Mutex();
   private readonly unsubscribe: Array<() => void> = [];
   private started = false;
   private stopping = false;
@@ -116,6 +119,7 @@ export class Daemon {
       ...(options.clusterDomain ? { clusterDomain: options.clusterDomain } : {}),
       ...(options.observers?.engine ? { observer: options.observers.engine } : {}),
       log: childLog('detection'),
+      lock: this.configLock,
     });
     this.health = new HealthChecker({
       prober: createProber(options.probeMode, kc),
@@ -200,13 +204,28 @@ export class Daemon {
     return { ready: true };
   }
 
-  /** Applies a validated config: order, enablement, plugin config, health settings; re-detects everything. */
-  async applyConfig(config: Config): Promise<void> {
-    this.config = config;
-    await this.registry.applyConfig(config);
+  /**
+   * Applies a validated config atomically between detection runs: order, enablement, plugin config, health
+   * settings. Then every Service is re-detected under it, so no detection is lost across the swap.
+   */
+  async applyConfig(config: Config): Promise<{ enabled: number; disabled: number; warnings: string[] }> {
+    const restartOnly: string[] = [];
+    const before = this.config;
+    if (before.healthCheck.concurrency !== config.healthCheck.concurrency) restartOnly.push('health_check.concurrency');
+    if (before.healthCheck.intervalMs !== config.healthCheck.intervalMs) restartOnly.push('health_check.interval');
+    if (before.resyncIntervalMs !== config.resyncIntervalMs) restartOnly.push('resync_interval');
+    await this.configLock.run(async () => {
+      this.config = config;
+      await this.registry.applyConfig(config);
+    });
     this.detection.enqueueAll();
     this.updateHealthTargets();
     this.reconciler.trigger();
+    const ordering = this.registry.ordering();
+    const enabled = ordering.detectors.filter((d) => d.enabled).length;
+    const warnings = [...ordering.warnings];
+    if (restartOnly.length > 0) warnings.push(`changed ${restartOnly.join(', ')}: takes effect at the next restart (everything else is live)`);
+    return { enabled, disabled: ordering.detectors.length - enabled, warnings };
   }
 
   /** Runs a full discovery now and resolves when the model reflects it. */

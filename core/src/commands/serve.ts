@@ -16,11 +16,13 @@ import { defaultIdentity } from '../leader/index.js';
 import { LeaseLeadership } from '../leader/leadership.js';
 import { createApp } from '../http/app.js';
 import { healthRoutes } from '../http/routes/health.js';
-import { parseDeploymentRef } from '../reconcile/restart.js';
 import { defaultProbeMode } from '../health/index.js';
 import type { ProbeMode } from '../health/index.js';
-import { loadConfigOrFail } from './config-file.js';
-import { CommandError, configOption, envOption, pluginsDirOption } from './shared.js';
+import { formatProblem } from '../config/load.js';
+import { ConfigReloader } from '../config/reloader.js';
+import { configMapConfigSource, fileConfigSource } from '../config/source.js';
+import { apiRoutes, jsonBodiesOnly } from '../http/routes/api.js';
+import { CommandError, configOption, envOption, parseRef, pluginsDirOption } from './shared.js';
 
 export interface ServeOptions {
   kubeconfig?: string;
@@ -31,6 +33,7 @@ export interface ServeOptions {
   port: string;
   healthCheckVia?: ProbeMode;
   restartDeployment?: string;
+  configConfigmap?: string;
   clusterDomain: string;
   leaderElect: boolean;
   leaseName: string;
@@ -49,6 +52,7 @@ export function registerServe(program: Command): void {
     .addOption(pluginsDirOption())
     .addOption(envOption('--port <port>', 'HTTP port for the API, /health, /ready and /metrics').default('8080'))
     .addOption(envOption('--health-check-via <mode>', 'how endpoints are probed: direct (cluster DNS; default in a pod) or proxy (through the API server; default outside)').choices(['direct', 'proxy']))
+    .addOption(envOption('--config-configmap <ns/name>', 'read the detector config from this ConfigMap (key detector-config.yaml) instead of --config, and follow its changes'))
     .addOption(envOption('--restart-deployment <ns/name>', 'roll this HolmesGPT Deployment when custom_toolset.yaml changes'))
     .addOption(envOption('--cluster-domain <domain>', 'cluster DNS domain used in endpoints').default('cluster.local'))
     .addOption(new Option('--no-leader-elect', 'do not use a Lease; this replica always writes (run one replica only)').env('DYNAMIC_TOOLSET_LEADER_ELECT'))
@@ -70,10 +74,21 @@ export async function serve(opts: ServeOptions): Promise<void> {
     throw err;
   }
   const namespace = ownNamespace(opts.namespace);
-  const config = await loadConfigOrFail(opts.config, opts.pluginsDir, (m) => log.warn(m));
+  const source = opts.configConfigmap
+    ? (() => {
+        const ref = parseRef(opts.configConfigmap, '--config-configmap');
+        return configMapConfigSource(connection.kc, ref.namespace, ref.name, { pluginsDir: opts.pluginsDir });
+      })()
+    : fileConfigSource(opts.config, { pluginsDir: opts.pluginsDir });
+  const initial = await source.load();
+  if (!initial.ok) {
+    throw new CommandError(`invalid detector config in ${source.description} (${initial.errors.length} problem(s)):\n  ${initial.errors.map(formatProblem).join('\n  ')}`);
+  }
+  for (const w of initial.warnings) log.warn(formatProblem(w));
+  const config = initial.config;
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`--port must be a port number, got "${opts.port}"`);
-  const restart = opts.restartDeployment ? parseDeploymentRef(opts.restartDeployment) : undefined;
+  const restart = opts.restartDeployment ? parseRef(opts.restartDeployment, '--restart-deployment') : undefined;
   const probeMode = opts.healthCheckVia ?? defaultProbeMode({ inCluster: connection.inCluster });
   const memoryLimitMb = isolateMemoryLimitMiB(podMemoryLimitBytes());
 
@@ -81,7 +96,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     cluster: connection.description,
     namespace,
     configMap: opts.configmap,
-    config: opts.config,
+    config: source.description,
     pluginsDir: opts.pluginsDir,
     healthCheckVia: probeMode,
     isolateMemoryLimitMiB: memoryLimitMb,
@@ -107,7 +122,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log,
   });
 
-  const app = createApp({ log, routers: [healthRoutes(daemon)] });
+  const reloader = new ConfigReloader({ source, apply: (c) => daemon.applyConfig(c), log: log.child({ component: 'config' }) });
+  const app = createApp({ log, middleware: [jsonBodiesOnly()], routers: [healthRoutes(daemon), apiRoutes({ daemon, reloader })] });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(port, () => resolve(s));
     s.once('error', (err: NodeJS.ErrnoException) => reject(new CommandError(`cannot listen on port ${port}: ${err.code === 'EADDRINUSE' ? 'address in use' : err.message}`)));
@@ -115,6 +131,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   log.info('HTTP server listening', { port: (server.address() as { port: number }).port });
 
   await daemon.start();
+  await reloader.start();
   log.info('first sync done', { services: daemon.services.size });
 
   await new Promise<void>((resolve) => {
@@ -129,6 +146,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
   });
+  await reloader.stop();
   await daemon.stop();
   await new Promise<void>((r) => server.close(() => r()));
   server.closeAllConnections?.();

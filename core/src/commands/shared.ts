@@ -48,3 +48,10 @@ export async function readStdin(): Promise<string> {
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/** `<namespace>/<name>` from a flag value; a CommandError naming the flag otherwise. */
+export function parseRef(text: string, flag: string): { namespace: string; name: string } {
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(text);
+  if (!m) throw new CommandError(`${flag} must be "<namespace>/<name>", got "${text}"`, EXIT.usage);
+  return { namespace: m[1]!, name: m[3]! };
+}

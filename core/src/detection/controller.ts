@@ -6,6 +6,7 @@ import type { Informer } from '../discovery/informer.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import type { ServiceModel } from '../model/store.js';
 import { WorkQueue } from '../queue/work-queue.js';
+import type { Mutex } from '../queue/mutex.js';
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { detectServices } from './engine.js';
@@ -21,6 +22,8 @@ export interface DetectionControllerOptions {
   batchMax?: number;
   observer?: EngineObserver & { run?(services: number, seconds: number): void };
   log?: { error(message: string, meta?: Record<string, unknown>): void };
+  /** Each detection run holds this lock, so a config swap (which takes it too) falls between runs. */
+  lock?: Mutex;
 }
 
 function namespaceOf(key: string): string {
@@ -104,7 +107,7 @@ export class DetectionController {
       const keys = await this.queue.getBatch(max);
       if (keys.length === 0) break;
       try {
-        await this.detect(keys);
+        await (this.options.lock ? this.options.lock.run(() => this.detect(keys)) : this.detect(keys));
         for (const k of keys) this.queue.forget(k);
       } catch (err) {
         this.options.log?.error('detection run failed; retrying with backoff', { error: (err as Error).message, services: keys.length });

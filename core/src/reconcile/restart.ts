@@ -12,10 +12,3 @@ export async function restartDeployment(kc: KubeConfig, target: { namespace: str
     setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
   );
 }
-
-/** `<namespace>/<name>` → target; throws with a clear message otherwise. */
-export function parseDeploymentRef(text: string): { namespace: string; name: string } {
-  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(text);
-  if (!m) throw new Error(`--restart-deployment must be "<namespace>/<name>", got "${text}"`);
-  return { namespace: m[1]!, name: m[3]! };
-}

@@ -1,0 +1,66 @@
+// Hot reload: on a change of the source (or POST /api/v1/config/reload), load and validate the whole config and
+// hand it over in one piece. An invalid config changes nothing: the running one stays, and the problem is
+// reported (log, metric, the reload answer, the plugins endpoint).
+import { formatProblem } from './load.js';
+import type { ConfigProblem } from './load.js';
+import type { Config } from './schema.js';
+import type { ConfigSource } from './source.js';
+
+export type ReloadOutcome =
+  | { status: 'success'; detectors_enabled: number; detectors_disabled: number; reload_time: string; warnings: string[] }
+  | { status: 'invalid'; errors: ConfigProblem[]; messages: string[]; reload_time: string };
+
+export interface ReloaderOptions {
+  source: ConfigSource;
+  /** Applies a validated config; resolves when the new config is in force. */
+  apply: (config: Config) => Promise<{ enabled: number; disabled: number; warnings: string[] }>;
+  log: { info(m: string, meta?: Record<string, unknown>): void; warn(m: string, meta?: Record<string, unknown>): void; error(m: string, meta?: Record<string, unknown>): void };
+  onOutcome?: (outcome: ReloadOutcome) => void;
+  now?: () => Date;
+}
+
+export class ConfigReloader {
+  private stopWatch: (() => Promise<void>) | undefined;
+  private serial: Promise<unknown> = Promise.resolve();
+  last: ReloadOutcome | undefined;
+
+  constructor(private readonly options: ReloaderOptions) {}
+
+  async start(): Promise<void> {
+    this.stopWatch = await this.options.source.watch(() => {
+      void this.reload('watch');
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.stopWatch?.();
+    await this.serial;
+  }
+
+  /** Loads, validates and applies. Reloads never overlap; each sees the source as it is when it runs. */
+  reload(trigger: 'watch' | 'api' = 'api'): Promise<ReloadOutcome> {
+    const run = async (): Promise<ReloadOutcome> => {
+      const now = (this.options.now ?? (() => new Date()))().toISOString();
+      const result = await this.options.source.load();
+      if (!result.ok) {
+        const messages = result.errors.map(formatProblem);
+        this.options.log.error('config reload rejected; the running config stays', { trigger, source: this.options.source.description, errors: messages });
+        return this.record({ status: 'invalid', errors: result.errors, messages, reload_time: now });
+      }
+      const applied = await this.options.apply(result.config);
+      const warnings = [...result.warnings.map(formatProblem), ...applied.warnings];
+      this.options.log.info('config reloaded', { trigger, source: this.options.source.description, enabled: applied.enabled, disabled: applied.disabled });
+      for (const w of warnings) this.options.log.warn(w);
+      return this.record({ status: 'success', detectors_enabled: applied.enabled, detectors_disabled: applied.disabled, reload_time: now, warnings });
+    };
+    const next = this.serial.then(run, run);
+    this.serial = next.catch(() => undefined);
+    return next;
+  }
+
+  private record(outcome: ReloadOutcome): ReloadOutcome {
+    this.last = outcome;
+    this.options.onOutcome?.(outcome);
+    return outcome;
+  }
+}

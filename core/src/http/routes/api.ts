@@ -1,0 +1,181 @@
+// The /api/v1 routes. Handlers only read (snapshots of the model, the registry, the last render) or go through
+// the daemon's front doors (discover, reload); they never write the model themselves.
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { Daemon } from '../../daemon.js';
+import type { ConfigReloader, ReloadOutcome } from '../../config/reloader.js';
+import type { TraceStep } from '../../detection/engine.js';
+import type { HealthResult } from '../../health/types.js';
+import { HttpProblem } from '../problem.js';
+
+export interface ApiSources {
+  daemon: Daemon;
+  reloader: ConfigReloader;
+}
+
+/** POST bodies, when present, must be JSON. */
+export function jsonBodiesOnly() {
+  return async function jsonBodiesOnlyMiddleware(ctx: Context, next: Next): Promise<void> {
+    const hasBody = Number(ctx.get('content-length') || '0') > 0 || ctx.get('transfer-encoding') !== '';
+    if (ctx.method === 'POST' && hasBody && !ctx.is('application/json', 'application/*+json')) {
+      throw new HttpProblem(415, 'Unsupported Media Type', `request bodies must be application/json (got ${ctx.get('content-type') || 'no content type'})`);
+    }
+    await next();
+  };
+}
+
+function healthFields(h: HealthResult | undefined): { healthy: boolean; health: string; lastCheck: string | null; reason?: string } {
+  if (!h) return { healthy: false, health: 'pending', lastCheck: null, reason: 'health check pending' };
+  return {
+    healthy: h.state !== 'unhealthy',
+    health: h.state,
+    lastCheck: h.state === 'unchecked' ? null : h.checkedAt,
+    ...(h.reason !== undefined ? { reason: h.reason } : {}),
+  };
+}
+
+function servicesView(daemon: Daemon, filter: { namespace?: string; type?: string } = {}) {
+  const snapshot = daemon.model.snapshot();
+  const primaries = new Set((daemon.desired.last?.render.primaries ?? []).map((p) => p.key));
+  const services = snapshot.detected
+    .filter((d) => (filter.namespace === undefined || d.namespace === filter.namespace) && (filter.type === undefined || d.type === filter.type))
+    .map((d) => ({
+      name: d.name,
+      namespace: d.namespace,
+      type: d.type,
+      detector: d.detector,
+      endpoint: d.endpoint.url,
+      ...healthFields(daemon.health.get(d.key)),
+      primary: primaries.has(d.key),
+      labels: d.labels,
+    }));
+  return { services, count: services.length };
+}
+
+function queryString(ctx: Context, name: string): string | undefined {
+  const v = ctx.query[name];
+  if (Array.isArray(v)) throw new HttpProblem(400, 'Bad Request', `query parameter "${name}" given more than once`);
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function explainStep(step: TraceStep): Record<string, unknown> {
+  switch (step.outcome) {
+    case 'skipped':
+      return { detector: step.detector, outcome: 'skipped', reason: step.reason, detail: step.detail };
+    case 'rejected':
+    case 'failed':
+      return { detector: step.detector, outcome: step.outcome, error_type: step.errorType, reason: step.reason };
+    case 'detected':
+      return { detector: step.detector, outcome: 'detected', endpoint: step.url };
+    case 'not-reached':
+      return { detector: step.detector, outcome: 'not-reached', detail: `claimed first by ${step.claimedBy}` };
+    default:
+      return { detector: step.detector, outcome: 'none', detail: 'answered "not mine"' };
+  }
+}
+
+export function apiRoutes({ daemon, reloader }: ApiSources): Router {
+  const router = new Router({ prefix: '/api/v1' });
+
+  router.get('/services', (ctx) => {
+    ctx.body = servicesView(daemon, { namespace: queryString(ctx, 'namespace'), type: queryString(ctx, 'type') });
+  });
+
+  router.get('/services/:namespace/:name/explain', (ctx) => {
+    const key = `${ctx.params.namespace}/${ctx.params.name}`;
+    const view = daemon.services.get(key);
+    const result = daemon.model.get(key);
+    if (!view && !result) throw new HttpProblem(404, 'Not Found', `Service ${key} is not in the cache (it does not exist, or was deleted)`);
+    const order = daemon.registry.ordering().detectors;
+    const trace = result?.trace ?? [];
+    const ran = new Set(trace.map((s) => s.detector));
+    const snapshot = daemon.model.snapshot();
+    const duplicateOf = snapshot.duplicates.get(key);
+    const detected = result?.detected ?? null;
+    const published = daemon.desired.last?.services.find((s) => s.key === key);
+    ctx.body = {
+      service: { namespace: ctx.params.namespace, name: ctx.params.name },
+      detected: detected !== null && duplicateOf === undefined,
+      detectors: [
+        ...trace.map(explainStep),
+        ...order.filter((d) => !ran.has(d.name)).map((d) => ({ detector: d.name, outcome: 'skipped', reason: d.enabled ? 'not_loaded' : 'disabled' })),
+      ],
+      ...(detected ? { detection: { detector: detected.detector, type: detected.type, endpoint: detected.endpoint.url, health_path: detected.endpoint.healthPath } } : {}),
+      deduplication: duplicateOf ? { duplicate_of: duplicateOf, detail: `a headless twin of ${duplicateOf}, which is published instead` } : { duplicate_of: null },
+      health: detected && !duplicateOf ? healthFields(daemon.health.get(key)) : null,
+      published: published ? published.health.state !== 'unhealthy' : false,
+      ...(result === undefined ? { note: 'not detected yet: detection is still running for this Service' } : {}),
+    };
+  });
+
+  router.get('/toolsets', (ctx) => {
+    const toolsets = (daemon.desired.last?.render.toolsets ?? []).map((t) => ({
+      name: t.name,
+      type: t.type,
+      enabled: t.enabled,
+      source: t.source,
+      config: t.config,
+      ...(t.service !== undefined ? { service: t.service } : {}),
+      ...(t.note !== undefined ? { note: t.note } : {}),
+    }));
+    ctx.body = { toolsets, count: toolsets.length };
+  });
+
+  router.post('/discover', async (ctx) => {
+    await daemon.discover();
+    await daemon.desired.publish();
+    ctx.body = { status: 'success', ...servicesView(daemon) };
+  });
+
+  router.post('/config/reload', async (ctx) => {
+    const outcome: ReloadOutcome = await reloader.reload('api');
+    if (outcome.status === 'invalid') {
+      throw new HttpProblem(422, 'Invalid detector config', `the config has ${outcome.errors.length} problem(s); the running config is unchanged`, {
+        errors: outcome.errors.map((e) => ({ file: e.file, line: e.line ?? null, key: e.key ?? null, message: e.message })),
+      });
+    }
+    ctx.body = { status: 'success', detectors_enabled: outcome.detectors_enabled, detectors_disabled: outcome.detectors_disabled, reload_time: outcome.reload_time };
+  });
+
+  router.get('/statistics', (ctx) => {
+    const snapshot = daemon.model.snapshot();
+    const counts = new Map<string, number>();
+    for (const d of snapshot.detected) counts.set(d.detector, (counts.get(d.detector) ?? 0) + 1);
+    const stats = new Map(daemon.registry.list().filter((p) => p.status === 'active').map((p) => [p.name, p.stats]));
+    const detectors: Record<string, { enabled: boolean; services: number; success_rate: number }> = {};
+    for (const d of daemon.registry.ordering().detectors) {
+      const s = stats.get(d.name);
+      const calls = s?.calls ?? 0;
+      detectors[d.name] = { enabled: d.enabled, services: counts.get(d.name) ?? 0, success_rate: calls === 0 ? 1 : Math.max(0, Math.round((1 - (s?.failures ?? 0) / calls) * 1000) / 1000) };
+    }
+    ctx.body = {
+      discoveries_total: daemon.detection.runs,
+      services_discovered: snapshot.detected.length,
+      detectors,
+      last_discovery: snapshot.lastDiscovery ?? null,
+    };
+  });
+
+  router.get('/plugins', (ctx) => {
+    const plugins = daemon.registry.list().map((p) => ({
+      name: p.name,
+      version: p.version ?? null,
+      source: p.source === 'builtin' ? 'built-in' : 'file',
+      file: p.file,
+      sha256: p.sha256,
+      status: p.stats?.quarantined ? 'quarantined' : p.status,
+      last_error: p.stats?.lastError ? `${p.stats.lastError.kind}: ${p.stats.lastError.message}` : (p.lastError ?? null),
+      calls: p.stats?.calls ?? 0,
+      failures: p.stats?.failures ?? 0,
+      quarantined: p.stats?.quarantined ?? false,
+    }));
+    const last = reloader.last;
+    ctx.body = {
+      plugins,
+      count: plugins.length,
+      warnings: [...daemon.registry.warnings(), ...(last?.status === 'invalid' ? last.messages.map((m) => `last config reload rejected: ${m}`) : [])],
+    };
+  });
+
+  return router;
+}
