@@ -22,6 +22,7 @@ import { formatProblem } from '../config/load.js';
 import { ConfigReloader } from '../config/reloader.js';
 import { configMapConfigSource, fileConfigSource } from '../config/source.js';
 import { apiRoutes, jsonBodiesOnly } from '../http/routes/api.js';
+import { authMiddleware } from '../http/auth.js';
 import { CommandError, configOption, envOption, parseRef, pluginsDirOption } from './shared.js';
 
 export interface ServeOptions {
@@ -39,6 +40,7 @@ export interface ServeOptions {
   leaseName: string;
   logLevel: string;
   logFormat: 'json' | 'text';
+  auth: 'true' | 'false';
 }
 
 export function registerServe(program: Command): void {
@@ -57,6 +59,7 @@ export function registerServe(program: Command): void {
     .addOption(envOption('--cluster-domain <domain>', 'cluster DNS domain used in endpoints').default('cluster.local'))
     .addOption(new Option('--no-leader-elect', 'do not use a Lease; this replica always writes (run one replica only)').env('DYNAMIC_TOOLSET_LEADER_ELECT'))
     .addOption(envOption('--lease-name <name>', 'name of the leader election Lease').default('dynamic-toolset-leader'))
+    .addOption(envOption('--auth <bool>', 'require a Kubernetes bearer token and RBAC grant for /api/v1/* and /metrics; false only for local development').choices(['true', 'false']).default('true'))
     .addOption(envOption('--log-level <level>', 'error, warn, info or debug').default('info'))
     .addOption(envOption('--log-format <format>', 'log format').choices(['json', 'text']).default('json'))
     .action(async (opts: ServeOptions) => {
@@ -101,6 +104,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     healthCheckVia: probeMode,
     isolateMemoryLimitMiB: memoryLimitMb,
     leaderElection: opts.leaderElect,
+    auth: opts.auth === 'true',
   });
 
   const leadership: Leadership | undefined = opts.leaderElect
@@ -123,7 +127,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   });
 
   const reloader = new ConfigReloader({ source, apply: (c) => daemon.applyConfig(c), log: log.child({ component: 'config' }) });
-  const app = createApp({ log, middleware: [jsonBodiesOnly()], routers: [healthRoutes(daemon), apiRoutes({ daemon, reloader })] });
+  const auth = authMiddleware({ enabled: opts.auth === 'true', namespace, kc: connection.kc, log: log.child({ component: 'auth' }) });
+  const app = createApp({ log, middleware: [auth, jsonBodiesOnly()], routers: [healthRoutes(daemon), apiRoutes({ daemon, reloader })] });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(port, () => resolve(s));
     s.once('error', (err: NodeJS.ErrnoException) => reject(new CommandError(`cannot listen on port ${port}: ${err.code === 'EADDRINUSE' ? 'address in use' : err.message}`)));

@@ -353,8 +353,9 @@ export function authMiddleware(options: AuthOptions): AuthMiddleware {
 
   const namespace = options.namespace ?? '';
   if (namespace === '') throw new Error('authMiddleware: the daemon namespace is required when auth is enabled');
-  const reviewer = options.reviewer ?? (options.kc ? kubeReviewer(options.kc) : undefined);
-  if (!reviewer) throw new Error('authMiddleware: a KubeConfig (kc) or a reviewer is required when auth is enabled');
+  const given = options.reviewer ?? (options.kc ? kubeReviewer(options.kc) : undefined);
+  if (!given) throw new Error('authMiddleware: a KubeConfig (kc) or a reviewer is required when auth is enabled');
+  const reviewer: Reviewer = given;
   const clock = options.clock ?? systemClock;
   const ttl = { ...DEFAULT_AUTH_CACHE, ...options.cache };
   const timeoutMs = options.reviewTimeoutMs ?? 5000;
@@ -393,7 +394,7 @@ export function authMiddleware(options: AuthOptions): AuthMiddleware {
   }
 
   async function reviewToken(token: string, key: string): Promise<AuthnOutcome> {
-    const r = await withTimeout(timeoutMs, (signal) => reviewer!.tokenReview(token, audiences, signal));
+    const r = await withTimeout(timeoutMs, (signal) => reviewer.tokenReview(token, audiences, signal));
     let outcome: AuthnOutcome;
     if (!r.authenticated || !r.user || !r.user.username) outcome = { ok: false, reason: r.error ?? 'not authenticated' };
     else if (audiences && !(r.audiences ?? []).some((a) => audiences.includes(a))) outcome = { ok: false, reason: 'the token is not valid for the configured audiences' };
@@ -423,7 +424,7 @@ export function authMiddleware(options: AuthOptions): AuthMiddleware {
     if (hit) return { decision: hit, cached: true };
     let pending = authzInFlight.get(key);
     if (!pending) {
-      pending = withTimeout(timeoutMs, (signal) => reviewer!.accessReview(attrs, signal)).then((d) => {
+      pending = withTimeout(timeoutMs, (signal) => reviewer.accessReview(attrs, signal)).then((d) => {
         const decision: AccessDecision = { allowed: d.allowed === true };
         if (d.reason) decision.reason = d.reason;
         if (d.evaluationError) decision.evaluationError = d.evaluationError;
