@@ -1,38 +1,83 @@
 // The code that runs inside every plugin isolate before the plugin's bundle.
 //
-// It is the only thing the host calls: one entry point, `op(name, payloadJson) → resultJson`. Data crosses
-// the boundary only as JSON strings, so nothing a plugin returns can be a host object, a function or a
-// getter on the host side. Builtins the harness relies on are captured before plugin code runs; a plugin
-// that tampers with its own realm can only spoil its own answers, which the host validates anyway.
+// It is the only thing the host calls: one entry point, `(op, payloadJson, delivered) → text`. Data crosses the
+// boundary only as strings, so nothing a plugin returns can be a host object, a function or a getter on the
+// host side. Builtins the harness relies on are captured before plugin code runs; a plugin that tampers with
+// its own realm can only spoil its own answers, which the host validates anyway.
 //
 // The harness is kept as source text (not a host function's toString) so that bundling the daemon can
 // never change what runs in the isolate.
+//
+// Three rules keep plugin code from running where isolated-vm 5.0.4 has no timer on it (found by the
+// hostile-plugin suite, test/hostile/; each of these hung the daemon for good, or crashed it):
+//
+// 1. No plugin value is ever thrown out of the isolate. isolated-vm copies a thrown value *after* the call's
+//    timeout has ended, reading its `message`/`stack`/`name` (getters, Proxy traps): a looping getter then
+//    spins forever and even `isolate.dispose()` cannot stop it (the process can no longer exit). So every op,
+//    including running the bundle's top-level code (`load`, through a captured indirect eval), catches
+//    everything and answers with text.
+// 2. The same copy happens for the first promise rejection that is still unhandled when a call ends, and a
+//    plugin can always leave one behind (`Promise.reject(x)`, an async function that throws). So every op
+//    first leaves an unhandled rejection of its own, before any plugin code runs: isolated-vm reports the
+//    first one, which is always the harness's. Its reason is a null-prototype object with plain data
+//    properties only (`name` = HARNESS_DONE, `message` = the op's answer), so copying it runs no plugin code
+//    (no inherited getter applies), and the host reads the answer from the rejection. Side effect: a plugin's
+//    stray rejection no longer fails the whole call either.
+// 3. Globals whose callbacks V8 runs later, as tasks outside any call (and so outside any timeout), are
+//    removed before the bundle runs: `FinalizationRegistry` (cleanup callbacks), `Atomics` (`waitAsync`
+//    aborts the process) with `SharedArrayBuffer`, and `WebAssembly` (async compile callbacks; and wasm
+//    memory is not counted against the isolate's memory limit, so it could exhaust the host's memory).
 
 /** The global through which the host fetches the harness entry point; removed once fetched. */
 export const HARNESS_ENTRY = '__dtHarnessEntry';
 /** The global the host sets to a sync callback returning the JSON of a namespace's Services. */
 export const HOST_SIBLINGS = '__dtHostSiblings';
+/** The `name` of the harness's own unhandled rejection (rule 2), whose `message` is the op's answer. */
+export const HARNESS_DONE = '__dtHarnessDone';
+/** Globals taken away from plugins (rule 3). */
+export const REMOVED_GLOBALS: readonly string[] = ['WebAssembly', 'FinalizationRegistry', 'Atomics', 'SharedArrayBuffer'];
 
 /** Per-answer size limits (bytes of JSON), so a plugin cannot flood the host. */
 export const MAX_DETECTION_JSON = 16 * 1024;
 export const MAX_TOOLSETS_JSON = 256 * 1024;
+const MAX_MANIFEST_JSON = 16 * 1024;
 
+// Op answers are JSON text, or `!<kind>:<message>` when the op itself failed (JSON never starts with "!").
+// Per-Service detect answers: {"d":null|<detection>,"s":bool} or {"e":<kind>,"m":<message>,"s":bool};
+// toolsets answers: {"t":null|<entries>} or {"e":<kind>,"m":<message>}. `s`: the plugin asked for siblings.
 export const HARNESS_SOURCE = `
 (function () {
   'use strict';
   var G = globalThis;
-  var parse = JSON.parse, stringify = JSON.stringify, freeze = Object.freeze, keys = Object.keys;
-  var isArray = Array.isArray, ObjectProto = Object.prototype, StringFn = String;
+  var parse = JSON.parse, stringify = JSON.stringify;
+  var freeze = Object.freeze, isFrozen = Object.isFrozen, keys = Object.keys, create = Object.create;
+  var isArray = Array.isArray, hasOwn = Object.prototype.hasOwnProperty, apply = Reflect.apply;
+  var StringFn = String, sliceStr = String.prototype.slice, finite = Number.isFinite;
+  var PromiseCtor = Promise, promiseReject = Promise.reject;
+  var indirectEval = G.eval;
   var hostSiblings = G.${HOST_SIBLINGS};
   delete G.${HOST_SIBLINGS};
-  var MAX_DETECTION = ${MAX_DETECTION_JSON}, MAX_TOOLSETS = ${MAX_TOOLSETS_JSON};
+  var removed = ${JSON.stringify(REMOVED_GLOBALS)};
+  for (var r = 0; r < removed.length; r++) delete G[removed[r]];
+  var DONE = ${JSON.stringify(HARNESS_DONE)};
+  var MAX_DETECTION = ${MAX_DETECTION_JSON}, MAX_TOOLSETS = ${MAX_TOOLSETS_JSON}, MAX_MANIFEST = ${MAX_MANIFEST_JSON};
 
   var plugin = null;
   var config = freeze({});
-  var partial = null; // results of the batch in progress, read back by the host after a timeout
+  // Progress of the detect batch in progress (read back by the host after a timeout).
+  var acc = '', count = 0, finished = false;
+  // Our own unhandled rejections (rule 2) and their reasons, kept reachable (a collected promise would no
+  // longer come first in isolated-vm's list) and out of plugin reach (null-prototype holders: no inherited
+  // setter ever sees them). After a call that was cut short (a timeout) isolated-vm's list still starts with
+  // that call's rejection, so every op writes its answer into all the reasons still outstanding; the host
+  // says when an answer was delivered (isolated-vm then emptied its list) and they can go.
+  var guards = create(null), reasons = create(null), guardCount = 0;
+
+  function cut(s, n) { return apply(sliceStr, s, [0, n]); }
+  function bool(b) { return b ? 'true' : 'false'; }
 
   function deepFreeze(v) {
-    if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    if (v !== null && typeof v === 'object' && !isFrozen(v)) {
       freeze(v);
       var k = keys(v);
       for (var i = 0; i < k.length; i++) deepFreeze(v[k[i]]);
@@ -40,115 +85,178 @@ export const HARNESS_SOURCE = `
     return v;
   }
 
+  // May run plugin code (getters, toString): only ever called inside an op, under the call's timeout.
   function describeError(e) {
     try {
-      if (e !== null && typeof e === 'object' && typeof e.message === 'string') {
-        var name = typeof e.name === 'string' ? e.name : 'Error';
-        return (name + ': ' + e.message).slice(0, 500);
+      if (e !== null && typeof e === 'object') {
+        var message = e.message;
+        if (typeof message === 'string') {
+          var name = e.name;
+          return cut((typeof name === 'string' ? name : 'Error') + ': ' + message, 500);
+        }
       }
-      return ('threw a non-Error value: ' + StringFn(e)).slice(0, 500);
+      return cut('threw a non-Error value: ' + StringFn(e), 500);
     } catch (_) {
       return 'threw a value that cannot be described';
     }
   }
 
-  // Serialises a plugin answer, refusing what JSON would silently drop or mangle.
+  // An ArrayBuffer the isolate's memory limit refused is a memory failure, not a bug in the plugin's logic.
+  function errorKind(e) {
+    try {
+      if (e !== null && typeof e === 'object' && e.message === 'Array buffer allocation failed') return 'memory';
+    } catch (_) {}
+    return 'thrown';
+  }
+
+  // Output that JSON would drop or mangle is refused (a bad result), with where it was found.
+  var REFUSED = {};
+  var refusal = '';
+  var CYCLE = 'TypeError: Converting circular structure to JSON';
+  function refuse(message) {
+    refusal = message;
+    throw REFUSED;
+  }
+
   function serialise(value, limit, what) {
-    var text = stringify(value, function (k, v) {
-      var t = typeof v;
-      if (t === 'function') throw new TypeError(what + ' contains a function' + (k ? ' at key "' + k + '"' : ''));
-      if (t === 'symbol') throw new TypeError(what + ' contains a symbol' + (k ? ' at key "' + k + '"' : ''));
-      if (t === 'number' && !isFinite(v)) throw new TypeError(what + ' contains a non-finite number' + (k ? ' at key "' + k + '"' : ''));
-      return v;
-    });
-    if (text === undefined) throw new TypeError(what + ' is not serialisable');
-    if (text.length > limit) throw new TypeError(what + ' is too large (' + text.length + ' bytes, limit ' + limit + ')');
+    var text;
+    try {
+      text = stringify(value, function (k, v) {
+        var t = typeof v;
+        if (t === 'function' || t === 'symbol' || t === 'bigint' || (t === 'number' && !finite(v))) {
+          refuse(what + ' contains ' + (t === 'number' ? 'a non-finite number' : t === 'bigint' ? 'a BigInt' : 'a ' + t) + (k ? ' at key "' + cut(k, 100) + '"' : ''));
+        }
+        return v;
+      });
+    } catch (e) {
+      if (e !== REFUSED && cut(describeError(e), CYCLE.length) === CYCLE) refuse(what + ' contains a cycle');
+      throw e;
+    }
+    if (typeof text !== 'string') refuse(what + ' is not serialisable');
+    if (text.length > limit) refuse(what + ' is too large (' + text.length + ' bytes of JSON, limit ' + limit + ')');
     return text;
+  }
+
+  function failure(kind, message, usedSiblings) {
+    return '{"e":' + stringify(kind) + ',"m":' + stringify(message) + (usedSiblings === undefined ? '' : ',"s":' + bool(usedSiblings)) + '}';
+  }
+
+  function caught(e, usedSiblings) {
+    return e === REFUSED ? failure('bad-result', refusal, usedSiblings) : failure(errorKind(e), describeError(e), usedSiblings);
   }
 
   function isThenable(v) {
     return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
   }
 
-  function siblingsOf(cache, service) {
-    var ns = service.metadata.namespace, name = service.metadata.name;
+  function kindOf(v) {
+    return isArray(v) ? 'an array' : 'a ' + typeof v;
+  }
+
+  // ns and name are read before the plugin runs: a plugin that rewrites its copy of the Service cannot ask
+  // for another namespace's Services (ones its namespace filters may hide from it).
+  function siblingsOf(cache, ns, name) {
     var all = cache[ns];
     if (all === undefined) {
       all = deepFreeze(parse(hostSiblings(ns)));
       cache[ns] = all;
     }
-    var out = [];
-    for (var i = 0; i < all.length; i++) if (all[i].metadata.name !== name) out.push(all[i]);
+    var out = [], n = 0;
+    for (var i = 0; i < all.length; i++) if (all[i].metadata.name !== name) out[n++] = all[i];
     return freeze(out);
   }
 
   function detectOne(service, cache) {
     var usedSiblings = false;
+    var ns = service.metadata.namespace, name = service.metadata.name;
     var ctx = freeze({
       config: config,
-      siblings: function () { usedSiblings = true; return siblingsOf(cache, service); },
+      siblings: function () { usedSiblings = true; return siblingsOf(cache, ns, name); },
     });
     try {
       var answer = plugin.detect(service, ctx);
-      if (isThenable(answer)) return { e: 'bad-result', m: 'detect returned a Promise; detect must be synchronous', s: usedSiblings };
-      if (answer === null || answer === undefined) return { d: null, s: usedSiblings };
-      if (typeof answer !== 'object' || isArray(answer)) return { e: 'bad-result', m: 'detect must return an object or null, got ' + (isArray(answer) ? 'an array' : typeof answer), s: usedSiblings };
-      return { j: serialise(answer, MAX_DETECTION, 'detection'), s: usedSiblings };
+      if (answer === null || answer === undefined) return '{"d":null,"s":' + bool(usedSiblings) + '}';
+      if (isThenable(answer)) return failure('bad-result', 'detect returned a Promise; detect must be synchronous', usedSiblings);
+      if (typeof answer !== 'object' || isArray(answer)) return failure('bad-result', 'detect must return an object or null, got ' + kindOf(answer), usedSiblings);
+      return '{"d":' + serialise(answer, MAX_DETECTION, 'detection') + ',"s":' + bool(usedSiblings) + '}';
     } catch (e) {
-      return { e: 'thrown', m: describeError(e), s: usedSiblings };
+      return caught(e, usedSiblings);
     }
   }
 
-  var ops = {
-    manifest: function () {
-      var p = G.__toolsetPlugin;
-      if (p === undefined || p === null || typeof p !== 'object') {
-        throw new Error('the bundle registered no detector (globalThis.__toolsetPlugin is missing): build it with "toolset-sdk build"');
-      }
-      plugin = p;
-      return {
-        name: p.name, version: p.version, description: p.description, type: p.type,
-        apiVersion: p.apiVersion, hasToolsets: typeof p.toolsets === 'function', hasDetect: typeof p.detect === 'function',
-      };
-    },
-    configure: function (payload) {
-      config = deepFreeze(payload.config === undefined ? {} : payload.config);
-      return true;
-    },
-    detect: function (payload) {
-      var services = payload.services;
-      var cache = {};
-      partial = [];
-      for (var i = 0; i < services.length; i++) {
-        partial.push(detectOne(services[i], cache));
-      }
-      var done = partial;
-      partial = null;
-      return done;
-    },
-    partial: function () {
-      var p = partial || [];
-      partial = null;
-      return p;
-    },
-    toolsets: function (payload) {
-      if (typeof plugin.toolsets !== 'function') return { t: null };
-      try {
-        var answer = plugin.toolsets(deepFreeze(payload.found), freeze({ config: config }));
-        if (isThenable(answer)) return { e: 'bad-result', m: 'toolsets returned a Promise; toolsets must be synchronous' };
-        if (answer === null || answer === undefined) return { t: null };
-        if (typeof answer !== 'object' || isArray(answer)) return { e: 'bad-result', m: 'toolsets must return an object keyed by toolset name, or null' };
-        return { j: serialise(answer, MAX_TOOLSETS, 'toolsets answer') };
-      } catch (e) {
-        return { e: 'thrown', m: describeError(e) };
-      }
-    },
+  var ops = create(null);
+  ops.load = function (payload) {
+    indirectEval(payload.code + '\\n//# sourceURL=' + payload.filename);
+    return 'true';
+  };
+  ops.manifest = function () {
+    var p = G.__toolsetPlugin;
+    if (p === undefined || p === null || typeof p !== 'object') {
+      refuse('the bundle registered no detector (globalThis.__toolsetPlugin is missing): build it with "toolset-sdk build"');
+    }
+    plugin = p;
+    var m = create(null);
+    m.name = p.name; m.version = p.version; m.description = p.description; m.type = p.type; m.apiVersion = p.apiVersion;
+    m.hasToolsets = typeof p.toolsets === 'function';
+    m.hasDetect = typeof p.detect === 'function';
+    return serialise(m, MAX_MANIFEST, 'manifest');
+  };
+  ops.configure = function (payload) {
+    config = deepFreeze(payload.config === undefined ? {} : payload.config);
+    return 'true';
+  };
+  ops.detect = function (payload) {
+    var services = payload.services;
+    var cache = create(null);
+    acc = ''; count = 0; finished = false;
+    for (var i = 0; i < services.length; i++) {
+      var one = detectOne(services[i], cache);
+      acc = count === 0 ? one : acc + ',' + one;
+      count++;
+    }
+    finished = true;
+    return '[' + acc + ']';
+  };
+  // After a timeout: what the batch finished, and whether detect itself had returned for every Service.
+  ops.partial = function () {
+    var out = '{"finished":' + bool(finished) + ',"answers":[' + acc + ']}';
+    acc = ''; count = 0; finished = false;
+    return out;
+  };
+  ops.toolsets = function (payload) {
+    if (typeof plugin.toolsets !== 'function') return '{"t":null}';
+    try {
+      var answer = plugin.toolsets(deepFreeze(payload.found), freeze({ config: config }));
+      if (answer === null || answer === undefined) return '{"t":null}';
+      if (isThenable(answer)) return failure('bad-result', 'toolsets returned a Promise; toolsets must be synchronous');
+      if (typeof answer !== 'object' || isArray(answer)) return failure('bad-result', 'toolsets must return an object keyed by toolset name, or null, got ' + kindOf(answer));
+      return '{"t":' + serialise(answer, MAX_TOOLSETS, 'toolsets answer') + '}';
+    } catch (e) {
+      return caught(e);
+    }
   };
 
-  G.${HARNESS_ENTRY} = function (name, payloadJson) {
-    var fn = ops[name];
-    if (typeof fn !== 'function' || ObjectProto.hasOwnProperty.call(ops, name) !== true) throw new Error('unknown harness op ' + name);
-    return stringify(fn(payloadJson === undefined ? undefined : parse(payloadJson)));
+  G.${HARNESS_ENTRY} = function (name, payloadJson, delivered) {
+    if (delivered === true) {
+      guards = create(null);
+      reasons = create(null);
+      guardCount = 0;
+    }
+    var reason = create(null);
+    reason.name = DONE;
+    reason.message = '';
+    reasons[guardCount] = reason;
+    guards[guardCount] = apply(promiseReject, PromiseCtor, [reason]);
+    guardCount++;
+    var out;
+    try {
+      if (typeof name !== 'string' || apply(hasOwn, ops, [name]) !== true) refuse('unknown harness op ' + StringFn(name));
+      out = ops[name](payloadJson === undefined || payloadJson === null ? undefined : parse(payloadJson));
+    } catch (e) {
+      out = e === REFUSED ? '!bad-result:' + refusal : '!' + errorKind(e) + ':' + describeError(e);
+    }
+    for (var i = 0; i < guardCount; i++) reasons[i].message = out;
+    return out;
   };
 })();
 `;

@@ -1,10 +1,12 @@
-// One plugin, one V8 isolate: create with a memory limit, run the harness, compile and run the bundle with a
-// time limit, then serve calls through the harness entry point. Disposal happens exactly once.
+// One plugin, one V8 isolate: create with a memory limit, run the harness, load the bundle with a time limit,
+// then serve calls through the harness entry point. Disposal happens exactly once.
 import ivm from 'isolated-vm';
-import { HARNESS_ENTRY, HARNESS_SOURCE, HOST_SIBLINGS } from './harness.js';
+import { HARNESS_DONE, HARNESS_ENTRY, HARNESS_SOURCE, HOST_SIBLINGS } from './harness.js';
 
 /** How a call into a plugin can fail; also the `error_type` label of the detector error metric. */
 export type FailureKind = 'timeout' | 'memory' | 'thrown' | 'bad-result' | 'crashed' | 'load';
+
+const FAILURE_KINDS: ReadonlySet<string> = new Set<FailureKind>(['timeout', 'memory', 'thrown', 'bad-result', 'crashed', 'load']);
 
 export class SandboxError extends Error {
   constructor(
@@ -21,6 +23,15 @@ export type SiblingSource = (namespace: string) => string;
 
 const noSiblings: SiblingSource = () => '[]';
 
+/**
+ * Last line of defence: how long past its own timeout a call may stay unanswered before the host gives up on
+ * the isolate. The harness keeps plugin code off isolated-vm's untimed paths (see harness.ts), so this should
+ * never fire; if it does, the isolate is abandoned and the plugin quarantined instead of hanging every run.
+ */
+const RUNAWAY_GRACE_MS = 2000;
+/** Time for reading a batch's progress after a timeout (harness code, plus any Promise callbacks left queued). */
+const PROGRESS_TIMEOUT_MS = 1000;
+
 export interface IsolateOptions {
   /** V8 heap limit of the isolate, in MiB (isolated-vm's minimum is 8). */
   memoryLimitMb: number;
@@ -32,53 +43,64 @@ export interface IsolateOptions {
   onCatastrophicError?: (message: string) => void;
 }
 
+type Entry = ivm.Reference<(op: string, payload: string | null, delivered: boolean) => string>;
+
 export class PluginIsolate {
   private siblings: SiblingSource = noSiblings;
   private queue: Promise<unknown> = Promise.resolve();
   private crashed: string | undefined;
+  /** The last call's answer arrived, so isolated-vm's list of unhandled rejections is empty (harness.ts, rule 2). */
+  private delivered = true;
 
   private constructor(
     private readonly isolate: ivm.Isolate,
     private readonly context: ivm.Context,
-    private readonly entry: ivm.Reference<(op: string, payload?: string) => string>,
+    private readonly entry: Entry,
   ) {}
 
   /** Creates the isolate and evaluates `code` in it. Throws SandboxError('load') with the reason on any failure. */
   static async create(code: string, options: IsolateOptions): Promise<PluginIsolate> {
+    const memoryLimit = Math.max(8, Math.floor(options.memoryLimitMb));
+    // isolated-vm refuses to evaluate strings longer than an eighth of the memory limit (in characters).
+    const maxCode = Math.floor((memoryLimit * 1024 * 1024) / 8);
+    if (code.length > maxCode) {
+      throw new SandboxError('load', `bundle is too large (${code.length} characters; at most ${maxCode} with a ${memoryLimit} MiB memory limit)`);
+    }
+    let self: PluginIsolate | undefined;
     let crashedWith: string | undefined;
     const isolate = new ivm.Isolate({
-      memoryLimit: Math.max(8, Math.floor(options.memoryLimitMb)),
+      memoryLimit,
       onCatastrophicError: (message) => {
         crashedWith = message;
+        if (self) self.crashed = message;
         options.onCatastrophicError?.(message);
       },
     });
     try {
       const context = await isolate.createContext();
-      let self: PluginIsolate | undefined;
       // The isolate may ask for a namespace's Services while a detect call runs; arguments arrive as copies.
       await context.global.set(
         HOST_SIBLINGS,
         new ivm.Callback((namespace: unknown) => (typeof namespace === 'string' && self ? self.siblings(namespace) : '[]')),
       );
       await context.eval(HARNESS_SOURCE, { timeout: 1000, filename: 'dynamic-toolset:harness' });
-      const entry = (await context.global.get(HARNESS_ENTRY, { reference: true })) as ivm.Reference<(op: string, payload?: string) => string>;
+      const entry = (await context.global.get(HARNESS_ENTRY, { reference: true })) as Entry;
       await context.global.delete(HARNESS_ENTRY);
-      let script: ivm.Script;
+      // Compiled here only for a precise syntax error (file:line:column); the harness runs the code (rule 1 in
+      // harness.ts: a value thrown by top-level code must be caught inside the isolate).
       try {
-        script = await isolate.compileScript(code, { filename: options.filename });
+        (await isolate.compileScript(code, { filename: options.filename })).release();
       } catch (err) {
         throw new SandboxError('load', `cannot compile bundle: ${messageOf(err)}`);
       }
-      try {
-        await script.run(context, { timeout: options.loadTimeoutMs });
-      } catch (err) {
-        throw new SandboxError('load', `bundle failed while loading: ${classify(err, isolate).message}`);
-      } finally {
-        script.release();
-      }
       self = new PluginIsolate(isolate, context, entry);
       if (crashedWith !== undefined) self.crashed = crashedWith;
+      const filename = options.filename.replace(/[^\w.@+-]/g, '_');
+      try {
+        await self.call('load', JSON.stringify({ code, filename }), options.loadTimeoutMs);
+      } catch (err) {
+        throw new SandboxError('load', `bundle failed while loading: ${messageOf(err)}`);
+      }
       return self;
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
@@ -92,49 +114,96 @@ export class PluginIsolate {
 
   /**
    * Calls a harness op. Calls are serialised per isolate, so the sibling source set for a call is the one its
-   * plugin code sees. On a timeout `onTimeout` runs while the isolate is still held, to read back progress.
+   * plugin code sees. After a timeout the harness's progress report is read at once (this also runs, under a
+   * timeout, any Promise callbacks the plugin left queued) and handed to `onTimeout`.
    */
-  call(op: string, payload: string | undefined, timeoutMs: number, siblings?: SiblingSource, onTimeout?: () => Promise<void>): Promise<string> {
+  call(op: string, payload: string | undefined, timeoutMs: number, siblings?: SiblingSource, onTimeout?: (partialJson: string) => void): Promise<string> {
     const run = async (): Promise<string> => {
       if (this.crashed !== undefined) throw new SandboxError('crashed', `isolate crashed: ${this.crashed}`);
       if (this.isolate.isDisposed) throw new SandboxError('crashed', 'isolate was disposed');
       this.siblings = siblings ?? noSiblings;
       try {
-        const args: [string, string?] = payload === undefined ? [op] : [op, payload];
-        const out: unknown = await this.entry.apply(undefined, args, { timeout: timeoutMs, arguments: { copy: true }, result: { copy: true } });
-        if (typeof out !== 'string') throw new SandboxError('bad-result', 'harness returned a non-string');
-        return out;
+        return await this.invoke(op, payload, timeoutMs);
       } catch (err) {
         const e = err instanceof SandboxError ? err : classify(err, this.isolate);
-        if (e.kind === 'timeout' && onTimeout && !this.isolate.isDisposed) await onTimeout();
+        if (e.kind === 'timeout' && !this.isolate.isDisposed && this.crashed === undefined) {
+          this.siblings = noSiblings;
+          try {
+            const partial = await this.invoke('partial', undefined, Math.min(timeoutMs, PROGRESS_TIMEOUT_MS));
+            onTimeout?.(partial);
+          } catch {
+            /* progress is lost; the timeout stays the reported failure */
+          }
+        }
         throw e;
       } finally {
         this.siblings = noSiblings;
       }
     };
+    return this.exclusive(run);
+  }
+
+  /** One task on this isolate at a time (see heapUsed for why that matters beyond the sibling source). */
+  private exclusive<T>(run: () => Promise<T>): Promise<T> {
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  /** Calls a harness op directly, for use inside `onTimeout` (the caller already holds the isolate). */
-  async callHeld(op: string, timeoutMs: number): Promise<string> {
+  /**
+   * One op. It ends with isolated-vm reporting the harness's own rejection, whose message is the op's answer
+   * (harness.ts, rule 2). An answer starting with "!" is a failure.
+   */
+  private async invoke(op: string, payload: string | undefined, timeoutMs: number): Promise<string> {
+    const args: [string, string | null, boolean] = [op, payload ?? null, this.delivered];
+    this.delivered = false;
+    let out: unknown;
     try {
-      return (await this.entry.apply(undefined, [op], { timeout: timeoutMs, result: { copy: true } })) as string;
+      out = await this.guarded(this.entry.apply(undefined, args, { timeout: timeoutMs, arguments: { copy: true }, result: { copy: true } }), timeoutMs);
     } catch (err) {
-      throw classify(err, this.isolate);
+      if (!(err instanceof Error && err.name === HARNESS_DONE)) throw err instanceof SandboxError ? err : classify(err, this.isolate);
+      out = err.message;
     }
+    this.delivered = true;
+    if (typeof out !== 'string') throw new SandboxError('bad-result', 'the sandbox answered with a non-string');
+    if (out.startsWith('!')) {
+      const colon = out.indexOf(':');
+      const kind = out.slice(1, colon);
+      throw new SandboxError(FAILURE_KINDS.has(kind) ? (kind as FailureKind) : 'thrown', out.slice(colon + 1, colon + 501));
+    }
+    return out;
   }
 
-  /** V8 heap in use by this isolate, in bytes (0 once disposed). */
-  async heapUsed(): Promise<number> {
-    if (this.isolate.isDisposed) return 0;
-    try {
-      const s = await this.isolate.getHeapStatistics();
-      return s.used_heap_size + s.externally_allocated_size;
-    } catch {
-      return 0;
-    }
+  /** Races a call against the runaway deadline; on expiry the isolate is abandoned (see RUNAWAY_GRACE_MS). */
+  private guarded<T>(call: Promise<T>, timeoutMs: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.crashed = `a call did not return ${timeoutMs + RUNAWAY_GRACE_MS} ms after it started (its time limit was ${timeoutMs} ms); the isolate was abandoned`;
+        call.catch(() => undefined);
+        this.dispose();
+        reject(new SandboxError('crashed', this.crashed));
+      }, timeoutMs + RUNAWAY_GRACE_MS);
+      timer.unref?.();
+    });
+    return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * V8 heap in use by this isolate, in bytes (0 once disposed). Queued behind calls: every isolated-vm task
+   * ends by running the isolate's pending Promise callbacks with no time limit, and a call that timed out may
+   * leave some until `call` has drained them under a timeout.
+   */
+  heapUsed(): Promise<number> {
+    return this.exclusive(async () => {
+      if (this.isolate.isDisposed) return 0;
+      try {
+        const s = await this.isolate.getHeapStatistics();
+        return s.used_heap_size + s.externally_allocated_size;
+      } catch {
+        return 0;
+      }
+    });
   }
 
   /** CPU time the isolate has used, in nanoseconds. */

@@ -59,8 +59,48 @@ export interface PluginStats {
   lastError?: { kind: FailureKind; message: string; at: string; service?: string };
 }
 
-type HarnessAnswer = { d: null; s: boolean } | { j: string; s: boolean } | { e: FailureKind; m: string; s: boolean };
-type HarnessToolsets = { t: null } | { j: string } | { e: FailureKind; m: string };
+// What the harness answers (harness.ts). Its output is checked like any plugin output: a plugin that tampers
+// with its own realm may get the harness to say odd things, and the host must not trip over them.
+type HarnessAnswer = { d: unknown; s: boolean } | { e: FailureKind; m: string; s: boolean };
+type HarnessToolsets = { t: unknown } | { e: FailureKind; m: string };
+interface HarnessPartial {
+  /** detect had returned for every Service: the time ran out in asynchronous work it left behind. */
+  finished: boolean;
+  answers: HarnessAnswer[];
+}
+
+const KINDS: ReadonlySet<string> = new Set<FailureKind>(['timeout', 'memory', 'thrown', 'bad-result', 'crashed', 'load']);
+const MALFORMED = 'the sandbox answered in an unexpected shape (did the plugin tamper with its JavaScript builtins?)';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function harnessAnswer(v: unknown): HarnessAnswer {
+  if (isRecord(v)) {
+    const s = v.s === true;
+    if (typeof v.e === 'string' && typeof v.m === 'string') return { e: KINDS.has(v.e) ? (v.e as FailureKind) : 'thrown', m: v.m.slice(0, 500), s };
+    if ('d' in v) return { d: v.d, s };
+  }
+  return { e: 'bad-result', m: MALFORMED, s: false };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function parsePartial(text: string): HarnessPartial | undefined {
+  const v = parseJson(text);
+  if (!isRecord(v) || !Array.isArray(v.answers)) return undefined;
+  return { finished: v.finished === true, answers: v.answers.map(harnessAnswer) };
+}
+
+const ASYNC_TIMEOUT =
+  'timed out after detect() had returned for every Service: asynchronous work it left behind (a Promise callback or an async function) kept running; detect must be synchronous';
 
 export class SandboxedPlugin {
   readonly stats: PluginStats = { calls: 0, failures: 0, consecutiveFailures: 0, restarts: 0, quarantined: false };
@@ -85,23 +125,29 @@ export class SandboxedPlugin {
    */
   static async load(code: string, filename: string, limits: SandboxLimits = DEFAULT_LIMITS, observer: PluginObserver = {}): Promise<SandboxedPlugin> {
     const isolate = await PluginIsolate.create(code, { memoryLimitMb: limits.memoryLimitMb, loadTimeoutMs: limits.loadTimeoutMs, filename });
+    let raw: string;
     try {
-      const raw = await isolate.call('manifest', undefined, limits.loadTimeoutMs);
-      const manifest = validateManifest(JSON.parse(raw));
-      if (!manifest.ok) throw new SandboxError('load', manifest.reason);
-      return new SandboxedPlugin(manifest.value, isolate, code, filename, limits, observer);
+      raw = await isolate.call('manifest', undefined, limits.loadTimeoutMs);
     } catch (err) {
       isolate.dispose();
-      if (err instanceof SandboxError) throw new SandboxError('load', err.message);
-      throw new SandboxError('load', err instanceof Error ? err.message : String(err));
+      const message = err instanceof Error ? err.message : String(err);
+      // The missing-detector reason speaks for itself; anything else happened while reading the definition.
+      throw new SandboxError('load', message.startsWith('the bundle registered no detector') ? message : `reading the detector definition failed: ${message}`);
     }
+    const manifest = validateManifest(parseJson(raw));
+    if (!manifest.ok) {
+      isolate.dispose();
+      throw new SandboxError('load', manifest.reason);
+    }
+    return new SandboxedPlugin(manifest.value, isolate, code, filename, limits, observer);
   }
 
   /** Hands the plugin its `plugin.config` (frozen inside the isolate). */
   async configure(config: unknown): Promise<void> {
     this.configJson = JSON.stringify({ config: config ?? {} });
-    await this.ensureIsolate();
     try {
+      // Inside the try: re-creating an isolate lost to a memory kill runs the bundle again, which may fail.
+      await this.ensureIsolate();
       await this.isolate.call('configure', this.configJson, this.limits.callBaseMs);
     } catch (err) {
       this.recordFailure(toSandboxError(err));
@@ -124,7 +170,7 @@ export class SandboxedPlugin {
       const remaining = views.length - offset;
       if (offset > 0) json = JSON.stringify(views.slice(offset));
       const started = process.hrtime.bigint();
-      let partial: HarnessAnswer[] | undefined;
+      let partial: HarnessPartial | undefined;
       try {
         await this.ensureIsolate();
         const out = await this.isolate.call(
@@ -132,22 +178,30 @@ export class SandboxedPlugin {
           `{"services":${json}}`,
           this.limits.callBaseMs + this.limits.callPerServiceMs * remaining,
           siblings,
-          async () => {
-            partial = JSON.parse(await this.isolate.callHeld('partial', this.limits.callBaseMs)) as HarnessAnswer[];
+          (text) => {
+            partial = parsePartial(text);
           },
         );
         this.stats.calls += 1;
         this.observer.call?.(this.name, 'detect', seconds(started), true);
-        const raw = JSON.parse(out) as HarnessAnswer[];
-        for (let i = 0; i < raw.length; i++) answers.push(this.interpret(raw[i]!, views[offset + i]!));
+        const raw = parseJson(out);
+        if (!Array.isArray(raw) || raw.length !== remaining) throw new SandboxError('bad-result', MALFORMED);
+        for (let i = 0; i < raw.length; i++) answers.push(this.interpret(harnessAnswer(raw[i]), views[offset + i]!));
         offset += raw.length;
-        if (raw.length !== remaining) throw new SandboxError('bad-result', 'harness answered for the wrong number of Services');
       } catch (err) {
         this.stats.calls += 1;
         this.observer.call?.(this.name, 'detect', seconds(started), false);
         const e = toSandboxError(err);
+        if (e.kind === 'timeout' && partial?.finished) {
+          // Every Service was answered, then Promise callbacks the plugin queued ran out the clock. Which
+          // Service queued them is unknown, so the whole call failed, counted once.
+          this.recordFailure(new SandboxError('timeout', ASYNC_TIMEOUT));
+          for (let i = offset; i < views.length; i++) answers.push({ kind: 'failed', reason: ASYNC_TIMEOUT, errorType: 'timeout', usedSiblings: false });
+          offset = views.length;
+          continue;
+        }
         // Keep what the plugin finished before the failure; blame the Service it was working on.
-        const done = partial ?? [];
+        const done = (partial?.answers ?? []).slice(0, views.length - offset);
         for (let i = 0; i < done.length; i++) answers.push(this.interpret(done[i]!, views[offset + i]!));
         offset += done.length;
         const culprit = views[offset];
@@ -171,21 +225,21 @@ export class SandboxedPlugin {
     if (!this.manifest.hasToolsets) return { ok: true, value: null };
     if (this.stats.quarantined) return { ok: false, reason: 'plugin is quarantined' };
     const started = process.hrtime.bigint();
+    const service = `${found.service.namespace}/${found.service.name}`;
     try {
       await this.ensureIsolate();
-      const out = JSON.parse(await this.isolate.call('toolsets', JSON.stringify({ found }), this.limits.callBaseMs)) as HarnessToolsets;
+      const out = toolsetsAnswer(parseJson(await this.isolate.call('toolsets', JSON.stringify({ found }), this.limits.callBaseMs)));
       this.stats.calls += 1;
       this.observer.call?.(this.name, 'toolsets', seconds(started), true);
-      const service = `${found.service.namespace}/${found.service.name}`;
       if ('e' in out) {
         this.recordFailure(new SandboxError(out.e, `toolsets(): ${out.m}`), service);
         return { ok: false, reason: out.m };
       }
-      if ('t' in out) {
+      if (out.t === null) {
         this.recordSuccess();
         return { ok: true, value: null };
       }
-      const v = validateToolsets(JSON.parse(out.j));
+      const v = validateToolsets(out.t);
       if (!v.ok) {
         this.recordFailure(new SandboxError('bad-result', `toolsets() answer rejected: ${v.reason}`), service);
         return v;
@@ -196,7 +250,8 @@ export class SandboxedPlugin {
       this.stats.calls += 1;
       this.observer.call?.(this.name, 'toolsets', seconds(started), false);
       const e = toSandboxError(err);
-      this.recordFailure(e);
+      // The Service whose toolsets were asked for is the one to blame (a timeout or memory kill, too).
+      this.recordFailure(e, service);
       return { ok: false, reason: e.message };
     }
   }
@@ -218,11 +273,11 @@ export class SandboxedPlugin {
         ? { kind: 'rejected', reason: raw.m, errorType: raw.e, usedSiblings }
         : { kind: 'failed', reason: raw.m, errorType: raw.e, usedSiblings };
     }
-    if ('d' in raw) {
+    if (raw.d === null) {
       this.recordSuccess();
       return { kind: 'none', usedSiblings };
     }
-    const v = validateDetection(JSON.parse(raw.j));
+    const v = validateDetection(raw.d);
     if (!v.ok) {
       this.recordFailure(new SandboxError('bad-result', `answer rejected: ${v.reason}`), keyOf(view));
       return { kind: 'rejected', reason: `answer rejected: ${v.reason}`, errorType: 'bad-result', usedSiblings };
@@ -240,7 +295,8 @@ export class SandboxedPlugin {
     this.stats.consecutiveFailures += 1;
     this.stats.lastError = { kind: e.kind, message: e.message, at: new Date().toISOString(), ...(service ? { service } : {}) };
     this.observer.failure?.({ plugin: this.name, kind: e.kind, message: e.message, ...(service ? { service } : {}) });
-    if (!this.stats.quarantined && this.stats.consecutiveFailures >= this.limits.quarantineAfter) {
+    // A crashed or abandoned isolate (see RUNAWAY_GRACE_MS in isolate.ts) is not worth another try.
+    if (!this.stats.quarantined && (this.stats.consecutiveFailures >= this.limits.quarantineAfter || e.kind === 'crashed')) {
       this.stats.quarantined = true;
       const reason = `${this.stats.consecutiveFailures} consecutive failures, last: ${e.kind}: ${e.message}`;
       this.observer.quarantined?.(this.name, reason);
@@ -260,6 +316,14 @@ export class SandboxedPlugin {
     await this.isolate.call('manifest', undefined, this.limits.loadTimeoutMs);
     await this.isolate.call('configure', this.configJson, this.limits.callBaseMs);
   }
+}
+
+function toolsetsAnswer(v: unknown): HarnessToolsets {
+  if (isRecord(v)) {
+    if (typeof v.e === 'string' && typeof v.m === 'string') return { e: KINDS.has(v.e) ? (v.e as FailureKind) : 'thrown', m: v.m.slice(0, 500) };
+    if ('t' in v) return { t: v.t };
+  }
+  return { e: 'bad-result', m: MALFORMED };
 }
 
 function toSandboxError(err: unknown): SandboxError {
