@@ -1,0 +1,82 @@
+// The three Lease calls the elector needs, behind a small interface so unit tests can inject an
+// in-memory fake. The real one is client-node's CoordinationV1Api with a per-request AbortSignal
+// (client-node has no timeout of its own; a hung renew must not outlive the renew deadline).
+import { ApiException, CoordinationV1Api, Observable, type KubeConfig, type ObservableMiddleware, type V1Lease } from '@kubernetes/client-node';
+
+export interface CallOptions {
+  /** Aborts the request (the elector's per-request deadline). */
+  signal?: AbortSignal;
+}
+
+export interface LeaseClient {
+  /** The Lease, or undefined when it does not exist (404). */
+  get(namespace: string, name: string, opts?: CallOptions): Promise<V1Lease | undefined>;
+  /** POST; fails with a 409 (AlreadyExists) when someone created it first. */
+  create(namespace: string, lease: V1Lease, opts?: CallOptions): Promise<V1Lease>;
+  /** PUT guarded by lease.metadata.resourceVersion; fails with a 409 (Conflict) when it is stale. */
+  replace(namespace: string, name: string, lease: V1Lease, opts?: CallOptions): Promise<V1Lease>;
+}
+
+/** The HTTP status behind an error from a LeaseClient (client-node ApiException or anything with `code`/`statusCode`). */
+export function statusCodeOf(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  if (err !== null && typeof err === 'object') {
+    const e = err as { code?: unknown; statusCode?: unknown };
+    if (typeof e.code === 'number') return e.code;
+    if (typeof e.statusCode === 'number') return e.statusCode;
+  }
+  return undefined;
+}
+
+/** A short description for logs: status code and the API's Status message when there is one. */
+export function describeError(err: unknown): string {
+  const code = statusCodeOf(err);
+  if (err instanceof ApiException) {
+    const body: unknown = err.body;
+    let message: string | undefined;
+    try {
+      const parsed: unknown = typeof body === 'string' && body.trim() !== '' ? JSON.parse(body) : body;
+      if (parsed !== null && typeof parsed === 'object' && typeof (parsed as { message?: unknown }).message === 'string') {
+        message = (parsed as { message: string }).message;
+      }
+    } catch {
+      // not JSON: fall through to the exception's own message
+    }
+    return `HTTP ${err.code}: ${message ?? err.message.split('\n')[0] ?? ''}`;
+  }
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return code !== undefined ? `HTTP ${code}: ${text}` : text;
+}
+
+function withSignal(signal: AbortSignal | undefined): { middleware: ObservableMiddleware[]; middlewareMergeStrategy: 'append' } | undefined {
+  if (!signal) return undefined;
+  return {
+    middleware: [
+      {
+        pre: (ctx) => {
+          ctx.setSignal(signal);
+          return new Observable(Promise.resolve(ctx));
+        },
+        post: (res) => new Observable(Promise.resolve(res)),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  };
+}
+
+/** The real LeaseClient: client-node against the cluster (or the emulator) in `kc`. */
+export function kubeLeaseClient(kc: KubeConfig): LeaseClient {
+  const api = kc.makeApiClient(CoordinationV1Api);
+  return {
+    async get(namespace, name, opts = {}) {
+      try {
+        return await api.readNamespacedLease({ namespace, name }, withSignal(opts.signal));
+      } catch (e) {
+        if (statusCodeOf(e) === 404) return undefined;
+        throw e;
+      }
+    },
+    create: (namespace, body, opts = {}) => api.createNamespacedLease({ namespace, body }, withSignal(opts.signal)),
+    replace: (namespace, name, body, opts = {}) => api.replaceNamespacedLease({ namespace, name, body }, withSignal(opts.signal)),
+  };
+}
