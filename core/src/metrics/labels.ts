@@ -1,0 +1,129 @@
+// The label vocabulary of the metrics: every bounded set of label values, each derived from the union type it
+// mirrors (a `Record<Union, true>` does not compile when the union gains or loses a member), plus the small pure
+// functions that map open-ended inputs (health reasons, HTTP methods, error types) onto bounded sets.
+import type { SkipReason } from '../detection/filters.js';
+import type { HealthResult, HealthState } from '../health/types.js';
+import type { PluginStatus } from '../plugins/registry.js';
+import type { ReconcileResult } from '../reconcile/reconciler.js';
+import type { FailureKind } from '../sandbox/isolate.js';
+
+function keysOf<K extends string>(record: Record<K, true>): readonly K[] {
+  return Object.freeze(Object.keys(record) as K[]);
+}
+
+/** `error_type` of dynamic_toolset_detector_errors_total. */
+export const FAILURE_KINDS = keysOf<FailureKind>({ timeout: true, memory: true, thrown: true, 'bad-result': true, crashed: true, load: true });
+
+/** `reason` of dynamic_toolset_discovery_skipped_total. */
+export const SKIP_REASONS = keysOf<SkipReason>({ namespace_excluded: true, namespace_not_included: true, annotations_missing: true });
+
+/** `result` of dynamic_toolset_configmap_reconciliations_total. */
+export const RECONCILE_RESULTS = keysOf<ReconcileResult>({
+  created: true,
+  updated: true,
+  unchanged: true,
+  conflict: true,
+  error: true,
+  not_leader: true,
+  invalid: true,
+});
+
+/** `state` of dynamic_toolset_health_endpoints. */
+export const HEALTH_STATES = keysOf<HealthState>({ healthy: true, 'needs-credentials': true, unhealthy: true, unchecked: true });
+
+/** `state` of dynamic_toolset_health_checks_total: a probe always ends in an answered state. */
+export const PROBED_STATES: readonly HealthState[] = HEALTH_STATES.filter((s) => s !== 'unchecked');
+
+/** `status` of dynamic_toolset_plugins_loaded. */
+export const PLUGIN_STATUSES = keysOf<PluginStatus>({ active: true, failed: true, refused: true });
+
+/** `op` of the plugin call metrics: the sandbox calls that report through PluginObserver.call. */
+export const PLUGIN_OPS = ['detect', 'toolsets'] as const;
+
+export type ConfigReloadResult = 'success' | 'invalid';
+/** `result` of dynamic_toolset_config_reloads_total. */
+export const CONFIG_RELOAD_RESULTS = keysOf<ConfigReloadResult>({ success: true, invalid: true });
+
+/**
+ * `error_type` values of dynamic_toolset_configmap_update_errors_total known in advance (the rest are
+ * `http_<code>` or a lower-cased Node error code, a small set too): a lost write race (409), an update whose
+ * target vanished (404), and a desired state over the size budget.
+ */
+export const KNOWN_UPDATE_ERRORS = ['http_409', 'http_404', 'too-large'] as const;
+
+/** Detector error types: a FailureKind as is, anything else (should not happen) as "other". */
+export function detectorErrorType(errorType: string): FailureKind | 'other' {
+  return (FAILURE_KINDS as readonly string[]).includes(errorType) ? (errorType as FailureKind) : 'other';
+}
+
+/** Why a probe found a target unhealthy, in a bounded set (the reason text itself names hosts and paths). */
+export type HealthFailureReason =
+  | 'http_404'
+  | 'http_5xx'
+  | 'http_other'
+  | 'timeout'
+  | 'connection_refused'
+  | 'connection_reset'
+  | 'dns'
+  | 'tls'
+  | 'unreachable'
+  | 'not_http'
+  | 'no_endpoints'
+  | 'proxy'
+  | 'aborted'
+  | 'other';
+
+export const HEALTH_FAILURE_REASONS = keysOf<HealthFailureReason>({
+  http_404: true,
+  http_5xx: true,
+  http_other: true,
+  timeout: true,
+  connection_refused: true,
+  connection_reset: true,
+  dns: true,
+  tls: true,
+  unreachable: true,
+  not_http: true,
+  no_endpoints: true,
+  proxy: true,
+  aborted: true,
+  other: true,
+});
+
+// Ordered: the first match wins. Texts come from health/http-get.ts, health/proxy.ts and health/attempts.ts.
+const REASON_RULES: ReadonlyArray<[RegExp, HealthFailureReason]> = [
+  [/^timed out|timeout/i, 'timeout'],
+  [/connection refused|ECONNREFUSED/i, 'connection_refused'],
+  [/connection reset|ECONNRESET/i, 'connection_reset'],
+  [/^DNS:/, 'dns'],
+  [/^TLS:/, 'tls'],
+  [/unreachable/i, 'unreachable'],
+  [/not an HTTP answer/i, 'not_http'],
+  [/no ready endpoints/i, 'no_endpoints'],
+  [/API server/i, 'proxy'],
+  [/^aborted$/, 'aborted'],
+];
+
+/** The bounded reason class of an unhealthy result (undefined for any other state). */
+export function healthFailureReason(result: Pick<HealthResult, 'state' | 'status' | 'reason'>): HealthFailureReason | undefined {
+  if (result.state !== 'unhealthy') return undefined;
+  if (typeof result.status === 'number' && result.status > 0) {
+    if (result.status === 404) return 'http_404';
+    if (result.status >= 500) return 'http_5xx';
+    return 'http_other';
+  }
+  const text = result.reason ?? '';
+  for (const [re, reason] of REASON_RULES) if (re.test(text)) return reason;
+  return 'other';
+}
+
+const HTTP_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** The `method` label: the usual methods as is, anything else (node accepts ~35) as "OTHER". */
+export function httpMethod(method: string): string {
+  const m = method.toUpperCase();
+  return HTTP_METHODS.has(m) ? m : 'OTHER';
+}
+
+/** The `route` label of a request no router matched. */
+export const UNMATCHED_ROUTE = 'unmatched';
