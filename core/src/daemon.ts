@@ -51,7 +51,7 @@ export interface DaemonOptions {
   restart?: { namespace: string; name: string };
   log: Logger;
   clock?: Clock;
-  observers?: { plugins?: PluginObserver; engine?: EngineObserver; health?: HealthObserver; reconciler?: ReconcilerObserver };
+  observers?: { plugins?: PluginObserver; engine?: EngineObserver & { run?(services: number, seconds: number): void }; health?: HealthObserver; reconciler?: ReconcilerObserver };
   /** Timings, shortened by tests. */
   timing?: { debounceMs?: number; staleAfterMs?: number; pluginSettleMs?: number; informerBackoff?: { baseMs: number; maxMs: number } };
 }

@@ -14,15 +14,15 @@ import { Daemon } from '../daemon.js';
 import type { Leadership } from '../daemon.js';
 import { defaultIdentity } from '../leader/index.js';
 import { LeaseLeadership } from '../leader/leadership.js';
-import { createApp } from '../http/app.js';
-import { healthRoutes } from '../http/routes/health.js';
 import { defaultProbeMode } from '../health/index.js';
 import type { ProbeMode } from '../health/index.js';
 import { formatProblem } from '../config/load.js';
 import { ConfigReloader } from '../config/reloader.js';
 import { configMapConfigSource, fileConfigSource } from '../config/source.js';
-import { apiRoutes, jsonBodiesOnly } from '../http/routes/api.js';
 import { authMiddleware } from '../http/auth.js';
+import { buildServer, trackDaemon } from '../http/server.js';
+import { createMetrics } from '../metrics/index.js';
+import { PACKAGE_VERSION } from '../version.js';
 import { CommandError, configOption, envOption, parseRef, pluginsDirOption } from './shared.js';
 
 export interface ServeOptions {
@@ -111,6 +111,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     ? new LeaseLeadership({ kc: connection.kc, namespace, name: opts.leaseName, identity: defaultIdentity(), log: log.child({ component: 'leader' }) })
     : undefined;
 
+  const metrics = createMetrics({ version: PACKAGE_VERSION });
+  metrics.configLoaded();
   const daemon = new Daemon({
     kc: connection.kc,
     config,
@@ -124,11 +126,18 @@ export async function serve(opts: ServeOptions): Promise<void> {
     ...(leadership ? { leadership } : {}),
     ...(restart ? { restart } : {}),
     log,
+    observers: { plugins: metrics.pluginObserver(), engine: metrics.engineObserver(), health: metrics.healthObserver(), reconciler: metrics.reconcilerObserver() },
   });
 
-  const reloader = new ConfigReloader({ source, apply: (c) => daemon.applyConfig(c), log: log.child({ component: 'config' }) });
+  const reloader = new ConfigReloader({
+    source,
+    apply: (c) => daemon.applyConfig(c),
+    log: log.child({ component: 'config' }),
+    onOutcome: (o) => metrics.configReload(o.status === 'success' ? 'success' : 'invalid'),
+  });
   const auth = authMiddleware({ enabled: opts.auth === 'true', namespace, kc: connection.kc, log: log.child({ component: 'auth' }) });
-  const app = createApp({ log, middleware: [auth, jsonBodiesOnly()], routers: [healthRoutes(daemon), apiRoutes({ daemon, reloader })] });
+  const app = buildServer({ daemon, reloader, metrics, auth, log });
+  trackDaemon(metrics, daemon, () => leadership?.isLeader() ?? true);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(port, () => resolve(s));
     s.once('error', (err: NodeJS.ErrnoException) => reject(new CommandError(`cannot listen on port ${port}: ${err.code === 'EADDRINUSE' ? 'address in use' : err.message}`)));
