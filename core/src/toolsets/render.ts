@@ -1,0 +1,177 @@
+// Published Services + overrides.yaml → the data of ConfigMap `kubernaut-toolset-config`:
+//
+//   custom_toolset.yaml      HolmesGPT's own format (`toolsets:` mapping, and the admin's `mcp_servers:`): the
+//                            baseline, one entry per discovered toolset, overrides merged in. Never empty.
+//   kubernetes-toolset.yaml  `toolset: kubernetes`, `enabled: true` — always (the original per-type format).
+//   <type>-toolset.yaml      `toolset: <type>`, `enabled: true`, `config: {url}` for each type with a published
+//                            primary (healthy, unchecked, or needs-credentials with a comment).
+//   overrides.yaml           only when the key is absent: OVERRIDES_TEMPLATE, to be created (never overwritten).
+//
+// Pure and deterministic: no clock, no randomness, every mapping in a fixed order, so unchanged inputs give
+// byte-identical data and the reconciler's diff sees no change. An invalid overrides.yaml never stops
+// generation: the data is rendered without it and `overrides.state` is `invalid` with every problem.
+// Over the size budget, `error` is set and the data must not be written.
+import { Buffer } from 'node:buffer';
+import { buildToolsets } from './build.js';
+import type { SkippedService } from './build.js';
+import { canonical, compareStrings, defuseTemplates, oneLine, setOwn } from './data.js';
+import type { Plain, PlainObject } from './data.js';
+import { CONFIGMAP_NAME, CUSTOM_TOOLSET_KEY, KUBERNETES_KEY, OVERRIDES_KEY, perTypeKey } from './holmes.js';
+import { mergeToolsets } from './merge.js';
+import type { MergedToolset } from './merge.js';
+import { formatOverridesProblem, OVERRIDES_TEMPLATE, parseOverrides } from './overrides.js';
+import type { Overrides, OverridesProblem } from './overrides.js';
+import type { PrimaryChoice } from './primary.js';
+import type { PublishedService, ToolsetView } from './types.js';
+import { toolsetView } from './view.js';
+import { toYaml } from './yaml.js';
+
+/** The API server refuses a ConfigMap whose data (keys + values) exceeds 1 MiB. */
+export const CONFIGMAP_LIMIT_BYTES = 1_048_576;
+/** Kept free for metadata (labels, annotations, managedFields) and for what an admin adds later. */
+export const METADATA_MARGIN_BYTES = 65_536;
+export const MAX_DATA_BYTES = CONFIGMAP_LIMIT_BYTES - METADATA_MARGIN_BYTES;
+
+export interface RenderInput {
+  services: readonly PublishedService[];
+  /** `config.primary`: type → `<namespace>/<name>`. */
+  primary?: Readonly<Record<string, string>>;
+  /** `config.holmesgpt.multiInstance`. */
+  multiInstance?: boolean;
+  /** The ConfigMap's current overrides.yaml; null or undefined when the key is absent. */
+  overrides?: string | null;
+  /** Bytes (keys + values) of the other keys the ConfigMap keeps (keys an admin added). */
+  foreignBytes?: number;
+  /** Budget for the whole data; default MAX_DATA_BYTES. */
+  maxBytes?: number;
+}
+
+export type OverridesStatus =
+  | { state: 'absent' }
+  | { state: 'applied'; /** Names overrides.yaml sets, sorted. */ toolsets: string[] }
+  | { state: 'invalid'; errors: OverridesProblem[]; message: string };
+
+export interface TooLarge {
+  kind: 'too-large';
+  message: string;
+  bytes: number;
+  limit: number;
+  biggestKeys: Array<{ key: string; bytes: number }>;
+  biggestToolsets: Array<{ name: string; bytes: number }>;
+}
+
+export interface RenderResult {
+  /** The keys to write (plus overrides.yaml only when it is absent). Keys sorted. */
+  data: Record<string, string>;
+  /** What custom_toolset.yaml holds, for `GET /api/v1/toolsets`. Sorted by name. */
+  toolsets: ToolsetView[];
+  primaries: PrimaryChoice[];
+  skipped: SkippedService[];
+  overrides: OverridesStatus;
+  warnings: string[];
+  /** Size of the ConfigMap data once written: generated keys, overrides.yaml and the foreign keys. */
+  bytes: number;
+  /** Set when the data would not fit: keep the current ConfigMap, log, count `error_type="too-large"`. */
+  error?: TooLarge;
+}
+
+const DO_NOT_EDIT = `Do not edit: the daemon rewrites this key. Put changes in ${OVERRIDES_KEY} (same ConfigMap).`;
+
+export function renderConfigMapData(input: RenderInput): RenderResult {
+  const built = buildToolsets(input.services, { primary: input.primary ?? {}, multiInstance: input.multiInstance ?? false });
+  const warnings = [...built.warnings];
+
+  let overrides: Overrides | undefined;
+  let status: OverridesStatus;
+  if (input.overrides === null || input.overrides === undefined) {
+    status = { state: 'absent' };
+  } else {
+    const parsed = parseOverrides(input.overrides);
+    if (parsed.ok) {
+      overrides = parsed.overrides;
+      status = { state: 'applied', toolsets: [...parsed.overrides.toolsets.keys()] };
+    } else {
+      status = { state: 'invalid', errors: parsed.errors, message: parsed.message };
+      warnings.push(`${OVERRIDES_KEY} is invalid and was not applied: ${parsed.message}`);
+    }
+  }
+  const merged = mergeToolsets(built.entries, overrides);
+
+  const data: Record<string, string> = {};
+  setOwn(data, CUSTOM_TOOLSET_KEY, renderCustomToolsets(merged, overrides, status));
+  const kubernetesHeader = ['Generated by dynamic-toolset (per-type format): the Kubernetes toolset, always on.', DO_NOT_EDIT];
+  setOwn(data, KUBERNETES_KEY, toYaml({ toolset: 'kubernetes', enabled: true }, { header: kubernetesHeader }));
+  for (const t of built.perType.values()) {
+    const header = [
+      `Generated by dynamic-toolset (per-type format): type ${t.type}, from Service ${t.service} (the type's primary).`,
+      `${DO_NOT_EDIT} HolmesGPT itself reads ${CUSTOM_TOOLSET_KEY}.`,
+      ...(t.note !== undefined ? [t.note] : []),
+    ];
+    setOwn(data, perTypeKey(t.type), toYaml({ toolset: t.type, enabled: true, config: { url: defuseTemplates(t.url) } }, { header }));
+  }
+  if (status.state === 'absent') setOwn(data, OVERRIDES_KEY, OVERRIDES_TEMPLATE);
+  const sortedData: Record<string, string> = {};
+  for (const k of Object.keys(data).sort(compareStrings)) setOwn(sortedData, k, data[k]!);
+
+  const sizes = Object.entries(sortedData).map(([key, value]) => ({ key, bytes: Buffer.byteLength(key) + Buffer.byteLength(value) }));
+  if (status.state !== 'absent') sizes.push({ key: OVERRIDES_KEY, bytes: Buffer.byteLength(OVERRIDES_KEY) + Buffer.byteLength(input.overrides!) });
+  const bytes = sizes.reduce((n, s) => n + s.bytes, 0) + Math.max(0, input.foreignBytes ?? 0);
+  const limit = input.maxBytes ?? MAX_DATA_BYTES;
+
+  const result: RenderResult = {
+    data: sortedData,
+    toolsets: merged.map(toolsetView),
+    primaries: built.primaries,
+    skipped: built.skipped,
+    overrides: status,
+    warnings,
+    bytes,
+  };
+  if (bytes > limit) result.error = tooLarge(bytes, limit, sizes, merged, input.foreignBytes ?? 0);
+  return result;
+}
+
+function renderCustomToolsets(merged: readonly MergedToolset[], overrides: Overrides | undefined, status: OverridesStatus): string {
+  const toolsets: PlainObject = {};
+  const comments = new Map<string, string[]>();
+  for (const t of merged) {
+    setOwn(toolsets, t.name, t.entry);
+    comments.set(t.name, [t.origin, ...t.notes]);
+  }
+  const doc: PlainObject = { toolsets };
+  if (overrides?.mcpServers !== undefined) setOwn(doc, 'mcp_servers', canonical(overrides.mcpServers));
+  const header = [
+    `Generated by dynamic-toolset from the Services it discovered, merged with ${OVERRIDES_KEY}.`,
+    DO_NOT_EDIT,
+    'HolmesGPT reads this file when the ConfigMap is mounted and CUSTOM_TOOLSET_LOCATION points at it;',
+    'it loads toolsets at start-up, so restart HolmesGPT after a change.',
+  ];
+  if (status.state === 'invalid') {
+    header.push(`${OVERRIDES_KEY} is invalid and was NOT applied:`);
+    for (const e of status.errors.slice(0, 10)) header.push(`- ${oneLine(formatOverridesProblem(e), 300)}`);
+    if (status.errors.length > 10) header.push(`- … and ${status.errors.length - 10} more`);
+  }
+  return toYaml(doc, { header, keys: { path: ['toolsets'], comments } });
+}
+
+function tooLarge(
+  bytes: number,
+  limit: number,
+  sizes: Array<{ key: string; bytes: number }>,
+  merged: readonly MergedToolset[],
+  foreignBytes: number,
+): TooLarge {
+  const biggestKeys = [...sizes].sort((a, b) => b.bytes - a.bytes || compareStrings(a.key, b.key)).slice(0, 3);
+  const biggestToolsets = merged
+    .map((t) => ({ name: t.name, bytes: Buffer.byteLength(toYaml({ [t.name]: t.entry } as Plain, { header: [] })) }))
+    .sort((a, b) => b.bytes - a.bytes || compareStrings(a.name, b.name))
+    .slice(0, 3);
+  const list = (xs: Array<{ label: string; bytes: number }>) => xs.map((x) => `${x.label} (${x.bytes} bytes)`).join(', ');
+  const message =
+    `ConfigMap ${CONFIGMAP_NAME} would hold ${bytes} bytes of data, over the ${limit}-byte budget ` +
+    `(the ${CONFIGMAP_LIMIT_BYTES}-byte ConfigMap limit minus ${METADATA_MARGIN_BYTES} bytes kept for metadata); it was not written. ` +
+    `Biggest keys: ${list(biggestKeys.map((k) => ({ label: k.key, bytes: k.bytes })))}${foreignBytes > 0 ? `; other keys: ${foreignBytes} bytes` : ''}. ` +
+    `Biggest toolsets: ${list(biggestToolsets.map((t) => ({ label: t.name, bytes: t.bytes })))}. ` +
+    "Turn holmesgpt.multi_instance off, narrow the detectors' namespaces, or shorten overrides.yaml.";
+  return { kind: 'too-large', message, bytes, limit, biggestKeys, biggestToolsets };
+}
