@@ -132,6 +132,7 @@ export class Daemon {
       snapshot: () => this.model.snapshot(),
       health: (key) => this.health.get(key),
       plugin: (name) => this.registry.detectors().find((d) => d.name === name)?.plugin,
+      plugins: () => this.registry.detectors().map((d) => d.plugin),
       config: () => this.config,
       live: () => this.configMaps.get(`${options.namespace}/${options.configMap}`),
     });

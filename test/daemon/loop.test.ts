@@ -67,3 +67,21 @@ test('YAML injection through labels and annotations produces no extra keys', asy
   t.deepEqual(Object.keys(h.configMap()!.data!).sort(), ['custom_toolset.yaml', 'grafana-toolset.yaml', 'kubernetes-toolset.yaml', 'overrides.yaml']);
   t.true(toolsets['kubernetes/core']?.enabled);
 });
+
+test('custom-annotated Services: their own type key; a known type borrows that type\'s toolsets', async (t) => {
+  const h = await startDaemon(t, { options: { probeMode: 'proxy' } });
+  const b = await backend(t);
+  for (const [name, type] of [['errors', 'sentry'], ['metrics-gw', 'prometheus']] as const) {
+    h.emu.registerProxyTarget({ namespace: 'apps', name, port: 'http', url: b.url });
+    h.emu.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: 'apps', annotations: { 'kubernaut.io/toolset': 'true', 'kubernaut.io/toolset-type': type, 'kubernaut.io/toolset-health-path': '/healthz' } },
+      spec: { selector: { app: name }, ports: [{ name: 'http', port: 9000, targetPort: 9000, protocol: 'TCP' }] },
+    });
+  }
+  await eventually(() => h.configMap()?.data?.['sentry-toolset.yaml'] && h.customToolsets()?.['prometheus/metrics']);
+  t.is(h.customToolsets()!['prometheus/metrics']!.config!.prometheus_url, 'http://metrics-gw.apps.svc.cluster.local:9000');
+  t.regex(h.configMap()!.data!['sentry-toolset.yaml']!, /toolset: sentry/);
+  t.truthy(h.customToolsets()!['sentry/api'], 'an unknown type gets a generic http toolset');
+});

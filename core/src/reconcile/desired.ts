@@ -18,6 +18,8 @@ export interface DesiredSources {
   snapshot: () => ModelSnapshot;
   health: (key: string) => HealthResult | undefined;
   plugin: (name: string) => SandboxedPlugin | undefined;
+  /** Loaded plugins, to find the one that knows a type's toolsets. */
+  plugins: () => readonly SandboxedPlugin[];
   config: () => Config;
   live: () => ConfigMapShape | undefined;
 }
@@ -48,11 +50,21 @@ export class DesiredBuilder {
 
   constructor(private readonly sources: DesiredSources) {}
 
+  /**
+   * The detector's own toolsets(); when it has none (the custom detector), the one of the plugin whose type is
+   * the detected type — so a Service annotated as type prometheus gets `prometheus/metrics`, not a generic toolset.
+   */
+  private toolsetsPlugin(d: DetectedService): SandboxedPlugin | undefined {
+    const own = this.sources.plugin(d.detector);
+    if (own?.manifest.hasToolsets) return own;
+    return this.sources.plugins().find((p) => p.manifest.type === d.type && p.manifest.hasToolsets) ?? own;
+  }
+
   private async toolsetsFor(d: DetectedService): Promise<Record<string, ToolsetEntry> | null> {
-    const plugin = this.sources.plugin(d.detector);
+    const plugin = this.toolsetsPlugin(d);
     if (!plugin) return null;
     const found = foundService(d);
-    const fingerprint = `${plugin.manifest.version}\u0000${JSON.stringify(found)}`;
+    const fingerprint = `${plugin.name}@${plugin.manifest.version}\u0000${JSON.stringify(found)}`;
     const cached = this.toolsetsCache.get(d.key);
     if (cached && cached.fingerprint === fingerprint) return cached.value;
     const answer = await plugin.toolsets(found);
