@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { startEmulator } from '../../core/src/emulator/index.js';
 import { eventually, repoRoot, tempDir } from '../helpers/bundles.js';
-import { cmRef, NS } from './helpers.js';
+import { backend, cmRef, grafanaService, NS } from './helpers.js';
 
 const bin = path.join(repoRoot, 'node_modules/.bin/dynamic-toolset');
 
@@ -69,4 +69,54 @@ test('serve --help lists every flag with its environment variable', async (t) =>
     const env = `DYNAMIC_TOOLSET_${flag.replace(/-/g, '_').toUpperCase()}`;
     t.regex(p.output(), new RegExp(`--${flag}[\\s\\S]*?env:\\s+${env}`), flag);
   }
+});
+
+test('two serve processes: only the leader writes; SIGKILL it and the other writes within the lease duration; the dead leader\'s stale Lease update is refused', async (t) => {
+  t.timeout(90_000);
+  const emu = await startEmulator();
+  t.teardown(() => emu.stop());
+  const { dir, cleanup } = await tempDir('failover');
+  t.teardown(cleanup);
+  const kubeconfig = await emu.writeKubeconfig(path.join(dir, 'kubeconfig'));
+  const leaseRef = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: NS, name: 'dynamic-toolset-leader' };
+  const lease = () => emu.get(leaseRef) as { metadata: { resourceVersion: string }; spec: { holderIdentity?: string; renewTime?: string } } | undefined;
+  const replica = (id: string) => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const p = start(['serve', '--port', String(port), '--log-format', 'text', '--plugins-dir', path.join(dir, 'plugins'), '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '250ms'], {
+      ...process.env,
+      DYNAMIC_TOOLSET_KUBECONFIG: kubeconfig,
+      POD_NAME: id,
+    });
+    t.teardown(() => p.child.kill('SIGKILL'));
+    return p;
+  };
+  const a = replica('replica-a');
+  await eventually(() => lease()?.spec.holderIdentity === 'replica-a', 20_000);
+  await eventually(() => emu.get(cmRef), 20_000);
+  const b = replica('replica-b');
+  await eventually(() => /first sync done/.test(b.output()), 20_000);
+
+  // B follows: a change is written by A only.
+  const graf = await backend(t);
+  emu.registerProxyTarget({ namespace: 'monitoring', name: 'one-grafana', port: 'service', url: graf.url });
+  emu.create(grafanaService('one'));
+  await eventually(() => (emu.get(cmRef) as { data?: Record<string, string> }).data?.['grafana-toolset.yaml'], 20_000);
+  t.is(lease()?.spec.holderIdentity, 'replica-a');
+  t.notRegex(b.output(), /ConfigMap (created|updated)/, 'the standby never wrote');
+
+  const stale = lease()!;
+  a.child.kill('SIGKILL');
+  const killedAt = Date.now();
+  emu.delete({ apiVersion: 'v1', kind: 'Service', namespace: 'monitoring', name: 'one-grafana' });
+  await eventually(() => lease()?.spec.holderIdentity === 'replica-b', 15_000);
+  await eventually(() => !(emu.get(cmRef) as { data?: Record<string, string> }).data?.['grafana-toolset.yaml'], 15_000);
+  const tookOver = Date.now() - killedAt;
+  t.true(tookOver < 3000 + 2500, `B wrote ${tookOver} ms after A died (lease 3 s)`);
+  t.regex(b.output(), /became leader/);
+
+  // A's last view of the Lease is stale now: an update based on it is refused with 409.
+  const err = t.throws(() => emu.update({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'dynamic-toolset-leader', namespace: NS, resourceVersion: stale.metadata.resourceVersion }, spec: { ...stale.spec, holderIdentity: 'replica-a' } }));
+  t.regex(String(err?.message), /the object has been modified/);
+  b.child.kill('SIGTERM');
+  t.is(await b.exited, 0);
 });

@@ -23,7 +23,8 @@ import { authMiddleware } from '../http/auth.js';
 import { buildServer, trackDaemon } from '../http/server.js';
 import { createMetrics } from '../metrics/index.js';
 import { PACKAGE_VERSION } from '../version.js';
-import { CommandError, configOption, envOption, parseRef, pluginsDirOption } from './shared.js';
+import { CommandError, EXIT, configOption, envOption, parseRef, pluginsDirOption } from './shared.js';
+import { parseDuration } from '../config/schema.js';
 
 export interface ServeOptions {
   kubeconfig?: string;
@@ -38,6 +39,9 @@ export interface ServeOptions {
   clusterDomain: string;
   leaderElect: boolean;
   leaseName: string;
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
   logLevel: string;
   logFormat: 'json' | 'text';
   auth: 'true' | 'false';
@@ -59,6 +63,9 @@ export function registerServe(program: Command): void {
     .addOption(envOption('--cluster-domain <domain>', 'cluster DNS domain used in endpoints').default('cluster.local'))
     .addOption(new Option('--no-leader-elect', 'do not use a Lease; this replica always writes (run one replica only)').env('DYNAMIC_TOOLSET_LEADER_ELECT'))
     .addOption(envOption('--lease-name <name>', 'name of the leader election Lease').default('dynamic-toolset-leader'))
+    .addOption(envOption('--lease-duration <duration>', 'how long a leader\'s lease lasts without renewal; a standby takes over after it').default('15s'))
+    .addOption(envOption('--renew-deadline <duration>', 'a leader that could not renew for this long stops writing').default('10s'))
+    .addOption(envOption('--retry-period <duration>', 'pause between lease acquire/renew attempts').default('2s'))
     .addOption(envOption('--auth <bool>', 'require a Kubernetes bearer token and RBAC grant for /api/v1/* and /metrics; false only for local development').choices(['true', 'false']).default('true'))
     .addOption(envOption('--log-level <level>', 'error, warn, info or debug').default('info'))
     .addOption(envOption('--log-format <format>', 'log format').choices(['json', 'text']).default('json'))
@@ -107,8 +114,27 @@ export async function serve(opts: ServeOptions): Promise<void> {
     auth: opts.auth === 'true',
   });
 
+  const durations = Object.fromEntries(
+    (['leaseDuration', 'renewDeadline', 'retryPeriod'] as const).map((k) => {
+      const ms = parseDuration(opts[k]);
+      if (ms === undefined || ms <= 0) throw new CommandError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a duration such as "15s" or "500ms", got "${opts[k]}"`, EXIT.usage);
+      return [k, ms];
+    }),
+  ) as Record<'leaseDuration' | 'renewDeadline' | 'retryPeriod', number>;
+  if (!(durations.leaseDuration > durations.renewDeadline && durations.renewDeadline > durations.retryPeriod)) {
+    throw new CommandError('leader election needs --lease-duration > --renew-deadline > --retry-period', EXIT.usage);
+  }
   const leadership: Leadership | undefined = opts.leaderElect
-    ? new LeaseLeadership({ kc: connection.kc, namespace, name: opts.leaseName, identity: defaultIdentity(), log: log.child({ component: 'leader' }) })
+    ? new LeaseLeadership({
+        kc: connection.kc,
+        namespace,
+        name: opts.leaseName,
+        identity: defaultIdentity(),
+        leaseDurationMs: durations.leaseDuration,
+        renewDeadlineMs: durations.renewDeadline,
+        retryPeriodMs: durations.retryPeriod,
+        log: log.child({ component: 'leader' }),
+      })
     : undefined;
 
   const metrics = createMetrics({ version: PACKAGE_VERSION });
