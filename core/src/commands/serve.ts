@@ -161,6 +161,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log: log.child({ component: 'config' }),
     onOutcome: (o) => metrics.configReload(o.status === 'success' ? 'success' : 'invalid'),
   });
+  reloader.started(config);
   const auth = authMiddleware({ enabled: opts.auth === 'true', namespace, kc: connection.kc, log: log.child({ component: 'auth' }) });
   const app = buildServer({ daemon, reloader, metrics, auth, log });
   trackDaemon(metrics, daemon, () => leadership?.isLeader() ?? true);

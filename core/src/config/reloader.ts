@@ -22,9 +22,17 @@ export interface ReloaderOptions {
 export class ConfigReloader {
   private stopWatch: (() => Promise<void>) | undefined;
   private serial: Promise<unknown> = Promise.resolve();
+  /** What the running config was loaded from, to skip watch events that changed nothing. */
+  private lastApplied: string | undefined;
+  private lastRejected: string | undefined;
   last: ReloadOutcome | undefined;
 
   constructor(private readonly options: ReloaderOptions) {}
+
+  /** Records the config the daemon started with, so an unchanged file does not re-apply it. */
+  started(config: Config): void {
+    this.lastApplied = JSON.stringify(config);
+  }
 
   async start(): Promise<void> {
     this.stopWatch = await this.options.source.watch(() => {
@@ -44,10 +52,22 @@ export class ConfigReloader {
       const result = await this.options.source.load();
       if (!result.ok) {
         const messages = result.errors.map(formatProblem);
+        const key = messages.join('\n');
+        // A watch event for a file that is still equally broken is not news.
+        if (trigger === 'watch' && key === this.lastRejected && this.last) return this.last;
+        this.lastRejected = key;
         this.options.log.error('config reload rejected; the running config stays', { trigger, source: this.options.source.description, errors: messages });
         return this.record({ status: 'invalid', errors: result.errors, messages, reload_time: now });
       }
+      const text = JSON.stringify(result.config);
+      this.lastRejected = undefined;
+      if (trigger === 'watch' && text === this.lastApplied) {
+        // Unchanged (a confirming look, or a file reverted to the running config): nothing to apply.
+        if (this.last?.status === 'success') return this.last;
+        if (this.last === undefined) return { status: 'success', detectors_enabled: 0, detectors_disabled: 0, reload_time: now, warnings: [] };
+      }
       const applied = await this.options.apply(result.config);
+      this.lastApplied = text;
       const warnings = [...result.warnings.map(formatProblem), ...applied.warnings];
       this.options.log.info('config reloaded', { trigger, source: this.options.source.description, enabled: applied.enabled, disabled: applied.disabled });
       for (const w of warnings) this.options.log.warn(w);

@@ -29,17 +29,24 @@ export function fileConfigSource(file: string, options: LoadOptions = {}, deboun
     load: () => loadConfigFile(file, options),
     async watch(onChange) {
       let timer: NodeJS.Timeout | undefined;
+      let confirm: NodeJS.Timeout | undefined;
       const watcher = watch(dir, { ignoreInitial: true, depth: 1, followSymlinks: false, ignorePermissionErrors: true });
       watcher.on('all', (_event, changed) => {
         const rel = path.relative(dir, changed);
         // The file itself, or the kubelet's atomic swap of ..data (and the timestamped dir behind it).
         if (rel !== base && !rel.startsWith('..')) return;
         if (timer) clearTimeout(timer);
-        timer = setTimeout(onChange, debounceMs);
+        timer = setTimeout(() => {
+          onChange();
+          // File times are coarse and chokidar drops a change with an unchanged mtime: look once more shortly.
+          if (confirm) clearTimeout(confirm);
+          confirm = setTimeout(onChange, 300);
+        }, debounceMs);
       });
       await new Promise<void>((r) => watcher.once('ready', () => r()));
       return async () => {
         if (timer) clearTimeout(timer);
+        if (confirm) clearTimeout(confirm);
         await watcher.close();
       };
     },
