@@ -120,3 +120,39 @@ test('two serve processes: only the leader writes; SIGKILL it and the other writ
   b.child.kill('SIGTERM');
   t.is(await b.exited, 0);
 });
+
+test('npm start without any cluster runs the demo: the API lists the demo services with the documented token', async (t) => {
+  t.timeout(60_000);
+  const { dir, cleanup } = await tempDir('demo');
+  t.teardown(cleanup);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, DYNAMIC_TOOLSET_PORT: String(port), DYNAMIC_TOOLSET_PLUGINS_DIR: path.join(dir, 'plugins') };
+  const child = spawn('npm', ['start', '--silent'], { env, cwd: repoRoot, detached: true });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  t.teardown(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
+  const listed = await eventually(async () => {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/api/v1/services`, { headers: { authorization: 'Bearer demo-token' } });
+      if (r.status !== 200) return undefined;
+      const body = (await r.json()) as { count: number; services: Array<{ name: string; healthy: boolean }> };
+      return body.services.filter((s) => s.healthy).length >= 8 ? body : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 40_000);
+  t.true(listed.count >= 10, out);
+  t.true(listed.services.some((s) => s.name === 'kps-prod-kube-prometheus-s-prometheus'));
+  t.regex(out, /DEMO MODE[\s\S]*demo API token: demo-token/);
+  t.is((await fetch(`http://127.0.0.1:${port}/api/v1/services`)).status, 401, 'the demo API still requires the token');
+  process.kill(-child.pid!, 'SIGTERM');
+  await exited;
+});

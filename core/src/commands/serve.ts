@@ -6,10 +6,13 @@ import { Option } from 'commander';
 import type { Server } from 'node:http';
 import { isolateMemoryLimitMiB, podMemoryLimitBytes } from '../sandbox/limits.js';
 import { DEFAULT_LIMITS } from '../sandbox/plugin.js';
-import { connect, NoClusterError, ownNamespace } from '../kube/connect.js';
+import { connect, noClusterConfigured, NoClusterError, ownNamespace } from '../kube/connect.js';
+import type { Connection } from '../kube/connect.js';
+import { startDemoCluster } from '../demo.js';
+import type { DemoCluster } from '../demo.js';
+import { builtinPluginsDir, repoFile } from '../paths.js';
 import { createLogger } from '../log.js';
 import type { Logger } from '../log.js';
-import { builtinPluginsDir } from '../paths.js';
 import { Daemon } from '../daemon.js';
 import type { Leadership } from '../daemon.js';
 import { defaultIdentity } from '../leader/index.js';
@@ -45,6 +48,8 @@ export interface ServeOptions {
   logLevel: string;
   logFormat: 'json' | 'text';
   auth: 'true' | 'false';
+  demo: boolean;
+  demoIfNoCluster: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -66,6 +71,8 @@ export function registerServe(program: Command): void {
     .addOption(envOption('--lease-duration <duration>', 'how long a leader\'s lease lasts without renewal; a standby takes over after it').default('15s'))
     .addOption(envOption('--renew-deadline <duration>', 'a leader that could not renew for this long stops writing').default('10s'))
     .addOption(envOption('--retry-period <duration>', 'pause between lease acquire/renew attempts').default('2s'))
+    .addOption(new Option('--demo', 'run against the embedded demo cluster (an in-repo API emulator seeded from config/demo-cluster.yaml) instead of a real one').default(false))
+    .addOption(new Option('--demo-if-no-cluster', 'use the demo cluster only when there is no kubeconfig and no pod service account (what npm start does)').default(false))
     .addOption(envOption('--auth <bool>', 'require a Kubernetes bearer token and RBAC grant for /api/v1/* and /metrics; false only for local development').choices(['true', 'false']).default('true'))
     .addOption(envOption('--log-level <level>', 'error, warn, info or debug').default('info'))
     .addOption(envOption('--log-format <format>', 'log format').choices(['json', 'text']).default('json'))
@@ -76,14 +83,24 @@ export function registerServe(program: Command): void {
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const log: Logger = createLogger({ level: opts.logLevel, format: opts.logFormat });
-  let connection;
-  try {
-    connection = connect(opts.kubeconfig);
-  } catch (err) {
-    if (err instanceof NoClusterError) throw new CommandError(err.message);
-    throw err;
-  }
   const namespace = ownNamespace(opts.namespace);
+  let connection: Connection;
+  let demo: DemoCluster | undefined;
+  if (opts.demo || (opts.demoIfNoCluster && noClusterConfigured(opts.kubeconfig))) {
+    demo = await startDemoCluster(repoFile('config/demo-cluster.yaml'), namespace);
+    connection = { kc: demo.kc, source: 'demo', inCluster: false, description: `embedded demo cluster (API emulator at ${demo.emulator.url}, ${demo.services} Services)` };
+    const port = opts.port;
+    log.info('DEMO MODE: running against an embedded demo cluster, not a real one', { services: demo.services, seed: 'config/demo-cluster.yaml' });
+    log.info(`demo API token: ${demo.token} — try: curl -H "Authorization: Bearer ${demo.token}" http://localhost:${port}/api/v1/services`);
+    log.info('to use a real cluster: dynamic-toolset serve --kubeconfig ~/.kube/config (or set KUBECONFIG, or run it in a pod: kubectl apply -k deploy/)');
+  } else {
+    try {
+      connection = connect(opts.kubeconfig);
+    } catch (err) {
+      if (err instanceof NoClusterError) throw new CommandError(err.message);
+      throw err;
+    }
+  }
   const source = opts.configConfigmap
     ? (() => {
         const ref = parseRef(opts.configConfigmap, '--config-configmap');
@@ -189,7 +206,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
   });
   await reloader.stop();
   await daemon.stop();
-  await new Promise<void>((r) => server.close(() => r()));
-  server.closeAllConnections?.();
+  await new Promise<void>((r) => {
+    server.close(() => r());
+    server.closeAllConnections?.();
+  });
+  await demo?.stop();
   log.info('stopped');
 }

@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-export type KubeSource = 'flag' | 'KUBECONFIG' | 'home' | 'in-cluster';
+export type KubeSource = 'flag' | 'KUBECONFIG' | 'home' | 'in-cluster' | 'demo';
 
 export interface Connection {
   kc: KubeConfig;
@@ -24,6 +24,11 @@ export class NoClusterError extends Error {
 
 export function inPod(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(path.join(SA_DIR, 'token'));
+}
+
+/** True when neither a kubeconfig nor a pod's service account is available. */
+export function noClusterConfigured(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  return kubeconfigFile(flag, env) === undefined && !inPod(env);
 }
 
 /** The kubeconfig file that would be used (flag, KUBECONFIG, ~/.kube/config), or undefined. */
@@ -54,7 +59,8 @@ export function connect(flag: string | undefined, env: NodeJS.ProcessEnv = proce
   }
   throw new NoClusterError(
     'no cluster to talk to: not running in a pod, and no kubeconfig (--kubeconfig, DYNAMIC_TOOLSET_KUBECONFIG, KUBECONFIG or ~/.kube/config). ' +
-      'Point it at a cluster, or see what it would find without one with "dynamic-toolset detect --manifests <file>".',
+      'Point it at a cluster, try it on the embedded demo cluster with "dynamic-toolset serve --demo" (or "npm start"), ' +
+      'or see what it would find in your manifests with "dynamic-toolset detect --manifests <file>".',
   );
 }
 
