@@ -5,6 +5,7 @@ import { registerConfigValidate } from './commands/config-validate.js';
 import { registerDetect } from './commands/detect.js';
 import { registerPluginsValidate } from './commands/plugins-validate.js';
 import { registerServe } from './commands/serve.js';
+import { registerDiscover } from './commands/discover.js';
 import { CommandError, EXIT } from './commands/shared.js';
 
 export function makeProgram(): Command {
@@ -14,6 +15,7 @@ export function makeProgram(): Command {
     .exitOverride()
     .configureHelp({ showGlobalOptions: true });
   registerServe(program);
+  registerDiscover(program);
   registerDetect(program);
   registerConfigValidate(program);
   registerPluginsValidate(program);
