@@ -40,7 +40,7 @@ export interface ServeOptions {
   restartDeployment?: string;
   configConfigmap?: string;
   clusterDomain: string;
-  leaderElect: boolean;
+  leaderElect: 'true' | 'false';
   leaseName: string;
   leaseDuration: string;
   renewDeadline: string;
@@ -66,7 +66,7 @@ export function registerServe(program: Command): void {
     .addOption(envOption('--config-configmap <ns/name>', 'read the detector config from this ConfigMap (key detector-config.yaml) instead of --config, and follow its changes'))
     .addOption(envOption('--restart-deployment <ns/name>', 'roll this HolmesGPT Deployment when custom_toolset.yaml changes'))
     .addOption(envOption('--cluster-domain <domain>', 'cluster DNS domain used in endpoints').default('cluster.local'))
-    .addOption(new Option('--no-leader-elect', 'do not use a Lease; this replica always writes (run one replica only)').env('DYNAMIC_TOOLSET_LEADER_ELECT'))
+    .addOption(envOption('--leader-elect <bool>', 'use a Lease so that only one replica writes; false: this replica always writes (run one replica only)').choices(['true', 'false']).default('true'))
     .addOption(envOption('--lease-name <name>', 'name of the leader election Lease').default('dynamic-toolset-leader'))
     .addOption(envOption('--lease-duration <duration>', 'how long a leader\'s lease lasts without renewal; a standby takes over after it').default('15s'))
     .addOption(envOption('--renew-deadline <duration>', 'a leader that could not renew for this long stops writing').default('10s'))
@@ -127,7 +127,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     pluginsDir: opts.pluginsDir,
     healthCheckVia: probeMode,
     isolateMemoryLimitMiB: memoryLimitMb,
-    leaderElection: opts.leaderElect,
+    leaderElection: opts.leaderElect === 'true',
     auth: opts.auth === 'true',
   });
 
@@ -141,7 +141,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (!(durations.leaseDuration > durations.renewDeadline && durations.renewDeadline > durations.retryPeriod)) {
     throw new CommandError('leader election needs --lease-duration > --renew-deadline > --retry-period', EXIT.usage);
   }
-  const leadership: Leadership | undefined = opts.leaderElect
+  const leadership: Leadership | undefined = opts.leaderElect === 'true'
     ? new LeaseLeadership({
         kc: connection.kc,
         namespace,
