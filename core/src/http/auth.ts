@@ -22,14 +22,8 @@
 // Tokens: only a sha256 of the token is kept (as the authentication cache key); the token itself lives no longer
 // than the TokenReview call and is never logged, nor echoed in a response.
 import { createHash } from 'node:crypto';
-import {
-  ApiException,
-  AuthenticationV1Api,
-  AuthorizationV1Api,
-  Observable,
-  type KubeConfig,
-  type ObservableMiddleware,
-} from '@kubernetes/client-node';
+import { ApiException, AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { withSignal } from '../kube/abort.js';
 import type { Context, Middleware, Next } from 'koa';
 import { systemClock, type Clock } from '../clock.js';
 import { TtlLruCache } from './auth-cache.js';
@@ -179,22 +173,6 @@ function describeTarget(target: AccessTarget): Record<string, string> {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The reviews through client-node
-
-function withSignal(signal: AbortSignal | undefined): { middleware: ObservableMiddleware[]; middlewareMergeStrategy: 'append' } | undefined {
-  if (!signal) return undefined;
-  return {
-    middleware: [
-      {
-        pre: (ctx) => {
-          ctx.setSignal(signal);
-          return new Observable(Promise.resolve(ctx));
-        },
-        post: (res) => new Observable(Promise.resolve(res)),
-      },
-    ],
-    middlewareMergeStrategy: 'append',
-  };
-}
 
 /** TokenReview and SubjectAccessReview against the API server in `kc`, as the daemon's identity. */
 export function kubeReviewer(kc: KubeConfig): Reviewer {

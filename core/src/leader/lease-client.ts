@@ -1,7 +1,8 @@
 // The three Lease calls the elector needs, behind a small interface so unit tests can inject an
 // in-memory fake. The real one is client-node's CoordinationV1Api with a per-request AbortSignal
 // (client-node has no timeout of its own; a hung renew must not outlive the renew deadline).
-import { ApiException, CoordinationV1Api, Observable, type KubeConfig, type ObservableMiddleware, type V1Lease } from '@kubernetes/client-node';
+import { ApiException, CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { withSignal } from '../kube/abort.js';
 
 export interface CallOptions {
   /** Aborts the request (the elector's per-request deadline). */
@@ -46,22 +47,6 @@ export function describeError(err: unknown): string {
   }
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return code !== undefined ? `HTTP ${code}: ${text}` : text;
-}
-
-function withSignal(signal: AbortSignal | undefined): { middleware: ObservableMiddleware[]; middlewareMergeStrategy: 'append' } | undefined {
-  if (!signal) return undefined;
-  return {
-    middleware: [
-      {
-        pre: (ctx) => {
-          ctx.setSignal(signal);
-          return new Observable(Promise.resolve(ctx));
-        },
-        post: (res) => new Observable(Promise.resolve(res)),
-      },
-    ],
-    middlewareMergeStrategy: 'append',
-  };
 }
 
 /** The real LeaseClient: client-node against the cluster (or the emulator) in `kc`. */
