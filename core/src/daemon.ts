@@ -165,6 +165,7 @@ export class Daemon {
   async start(): Promise<void> {
     const { log } = this.options;
     await this.registry.start(this.config);
+    if (this.stopping) return;
     this.watcher.start();
     const enabled = this.registry.detectors().map((d) => `${d.name}(${d.priority === Number.POSITIVE_INFINITY ? 'last' : d.priority})`);
     log.info('detectors enabled', { detectors: enabled });
@@ -188,6 +189,7 @@ export class Daemon {
     this.services.start();
     this.configMaps.start();
     await Promise.all([this.services.waitForSync(), this.configMaps.waitForSync()]);
+    if (this.stopping) return; // stopped during the first sync
     this.detection.start();
     this.health.start();
     this.reconciler.start();
@@ -200,6 +202,7 @@ export class Daemon {
     if (this.stopping) return { ready: false, reason: 'shutting down' };
     if (!this.started) return { ready: false, reason: 'starting: first sync not done' };
     if (!this.services.hasSynced) return { ready: false, reason: 'Service cache not synced' };
+    if (this.services.lastError !== undefined) return { ready: false, reason: `API server unreachable: ${this.services.lastError}` };
     const last = this.reconciler.last;
     if (last && last.result === 'error') return { ready: false, reason: `API server: ${last.error ?? 'error'}` };
     return { ready: true };

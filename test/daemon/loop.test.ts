@@ -85,3 +85,15 @@ test('custom-annotated Services: their own type key; a known type borrows that t
   t.regex(h.configMap()!.data!['sentry-toolset.yaml']!, /toolset: sentry/);
   t.truthy(h.customToolsets()!['sentry/api'], 'an unknown type gets a generic http toolset');
 });
+
+test('readiness: not ready while the API server fails, with the reason; ready again after recovery', async (t) => {
+  const h = await startDaemon(t, { options: { timing: { debounceMs: 20, informerBackoff: { baseMs: 50, maxMs: 200 } } } });
+  t.deepEqual(h.daemon.readiness(), { ready: true });
+  h.emu.faults.failNext(1000, 503, { path: /\/services/ });
+  h.emu.faults.dropWatches();
+  const notReady = await eventually(() => (h.daemon.readiness().ready ? undefined : h.daemon.readiness()));
+  t.regex(notReady.reason ?? '', /API server unreachable/);
+  h.emu.faults.clearFailures();
+  await eventually(() => h.daemon.readiness().ready, 10_000);
+  t.pass();
+});

@@ -156,3 +156,18 @@ test('npm start without any cluster runs the demo: the API lists the demo servic
   process.kill(-child.pid!, 'SIGTERM');
   await exited;
 });
+
+test('SIGTERM during the first sync (the API refuses the daemon) still shuts down cleanly with exit 0', async (t) => {
+  const emu = await startEmulator();
+  t.teardown(() => emu.stop());
+  const { dir, cleanup } = await tempDir('early-term');
+  t.teardown(cleanup);
+  emu.addToken('no-rights', { username: 'nobody' });
+  const kubeconfig = await emu.writeKubeconfig(path.join(dir, 'kubeconfig'), { token: 'no-rights' });
+  const p = start(['serve', '--port', '0', '--log-format', 'text', '--plugins-dir', path.join(dir, 'plugins')], { ...process.env, DYNAMIC_TOOLSET_KUBECONFIG: kubeconfig });
+  t.teardown(() => p.child.kill('SIGKILL'));
+  await eventually(() => /forbidden|Forbidden|list\/watch failed/.test(p.output()), 20_000);
+  p.child.kill('SIGTERM');
+  t.is(await p.exited, 0, p.output());
+  t.regex(p.output(), /shutting down before the first sync finished/);
+});

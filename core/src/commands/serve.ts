@@ -188,22 +188,26 @@ export async function serve(opts: ServeOptions): Promise<void> {
   });
   log.info('HTTP server listening', { port: (server.address() as { port: number }).port });
 
-  await daemon.start();
-  await reloader.start();
-  log.info('first sync done', { services: daemon.services.size });
-
-  await new Promise<void>((resolve) => {
+  // Signals are honoured from here on, also while the first sync is still running (e.g. RBAC not granted yet).
+  const signalled = new Promise<string>((resolve) => {
     const shutdown = (signal: string) => {
-      log.info('shutting down', { signal });
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
-      resolve();
+      resolve(signal);
     };
     const onTerm = () => shutdown('SIGTERM');
     const onInt = () => shutdown('SIGINT');
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
   });
+  const started = daemon.start().then(() => reloader.start());
+  const first = await Promise.race([started.then(() => 'started' as const), signalled]);
+  if (first === 'started') {
+    log.info('first sync done', { services: daemon.services.size });
+    log.info('shutting down', { signal: await signalled });
+  } else {
+    log.info('shutting down before the first sync finished', { signal: first });
+  }
   await reloader.stop();
   await daemon.stop();
   await new Promise<void>((r) => {

@@ -34,13 +34,19 @@ export class ConfigReloader {
     this.lastApplied = JSON.stringify(config);
   }
 
+  private stopped = false;
+
   async start(): Promise<void> {
-    this.stopWatch = await this.options.source.watch(() => {
+    if (this.stopped) return;
+    const stop = await this.options.source.watch(() => {
       void this.reload('watch');
     });
+    if (this.stopped) await stop(); // stopped while the watch was being set up
+    else this.stopWatch = stop;
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.stopWatch?.();
     await this.serial;
   }

@@ -5,6 +5,7 @@
 // changed — never the payload: consumers read the cache (level-triggered).
 import { systemClock } from '../clock.js';
 import type { Clock, Timer } from '../clock.js';
+import { describeError } from '../kube/errors.js';
 
 export interface ListResult {
   items: unknown[];
@@ -69,6 +70,8 @@ export class Informer<T> {
   private relistTimer: Timer | undefined;
   private syncWaiters: Array<() => void> = [];
   readonly stats: InformerStats = { lists: 0, watchRestarts: 0, staleRestarts: 0, errors: 0, lastEventAt: 0 };
+  /** The last list/watch failure, cleared by the next successful list or event (readiness reads it). */
+  lastError: string | undefined;
 
   constructor(private readonly options: InformerOptions<T>) {
     this.clock = options.clock ?? systemClock;
@@ -200,6 +203,7 @@ export class Informer<T> {
     for (const [k, v] of fresh) this.items.set(k, v);
     this.resourceVersion = result.resourceVersion;
     this.failures = 0;
+    this.lastError = undefined;
     if (!this.synced) {
       this.synced = true;
       for (const w of this.syncWaiters.splice(0)) w();
@@ -229,6 +233,7 @@ export class Informer<T> {
       return;
     }
     this.failures = 0;
+    this.lastError = undefined;
     const old = this.items.get(key);
     this.items.set(key, item);
     // Projections drop server noise, so an update that changed only managedFields or status emits nothing.
@@ -258,12 +263,15 @@ export class Informer<T> {
     }
     this.stats.errors += 1;
     this.failures += 1;
+    this.lastError = describeError(err);
     const { baseMs, maxMs } = this.options.backoff ?? { baseMs: 500, maxMs: 30_000 };
     const delay = Math.min(maxMs, baseMs * 2 ** (this.failures - 1));
-    this.options.log?.warn('list/watch failed; retrying', { error: err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err), retryInMs: delay });
+    this.options.log?.warn('list/watch failed; retrying', { error: this.lastError, retryInMs: delay });
+    // After an error, relist (as client-go's reflector does): it proves the API server answers again, heals any
+    // gap, and clears the error that readiness reports.
     this.retryTimer = this.clock.setTimeout(() => {
       this.stats.watchRestarts += 1;
-      void this.run(this.resourceVersion === '');
+      void this.run(true);
     }, delay);
   }
 }

@@ -18,36 +18,8 @@ export interface LeaseClient {
   replace(namespace: string, name: string, lease: V1Lease, opts?: CallOptions): Promise<V1Lease>;
 }
 
-/** The HTTP status behind an error from a LeaseClient (client-node ApiException or anything with `code`/`statusCode`). */
-export function statusCodeOf(err: unknown): number | undefined {
-  if (err instanceof ApiException) return err.code;
-  if (err !== null && typeof err === 'object') {
-    const e = err as { code?: unknown; statusCode?: unknown };
-    if (typeof e.code === 'number') return e.code;
-    if (typeof e.statusCode === 'number') return e.statusCode;
-  }
-  return undefined;
-}
-
-/** A short description for logs: status code and the API's Status message when there is one. */
-export function describeError(err: unknown): string {
-  const code = statusCodeOf(err);
-  if (err instanceof ApiException) {
-    const body: unknown = err.body;
-    let message: string | undefined;
-    try {
-      const parsed: unknown = typeof body === 'string' && body.trim() !== '' ? JSON.parse(body) : body;
-      if (parsed !== null && typeof parsed === 'object' && typeof (parsed as { message?: unknown }).message === 'string') {
-        message = (parsed as { message: string }).message;
-      }
-    } catch {
-      // not JSON: fall through to the exception's own message
-    }
-    return `HTTP ${err.code}: ${message ?? err.message.split('\n')[0] ?? ''}`;
-  }
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return code !== undefined ? `HTTP ${code}: ${text}` : text;
-}
+export { describeError, statusCodeOf } from '../kube/errors.js';
+import { statusCodeOf } from '../kube/errors.js';
 
 /** The real LeaseClient: client-node against the cluster (or the emulator) in `kc`. */
 export function kubeLeaseClient(kc: KubeConfig): LeaseClient {

@@ -7,6 +7,7 @@ import { ApiException, CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
 import type { Informer } from '../discovery/informer.js';
 import { WorkQueue } from '../queue/work-queue.js';
+import { describeError } from '../kube/errors.js';
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { mergeConfigMap } from './merge.js';
@@ -128,7 +129,7 @@ export class ConfigMapReconciler {
         this.queue.addAfter(key, this.options.resyncMs ?? 300_000);
       } catch (err) {
         result = err instanceof DesiredError ? 'invalid' : 'error';
-        const message = err instanceof ApiException ? `HTTP ${err.code}: ${String((err.body as { message?: string } | undefined)?.message ?? err.message)}` : (err as Error).message;
+        const message = err instanceof ApiException ? describeError(err) : (err as Error).message;
         this.last = { result, at: this.clock.now(), error: message };
         if (err instanceof DesiredError) {
           this.options.log?.error('not writing the ConfigMap', { reason: err.reason, error: err.message });
