@@ -104,3 +104,28 @@ function annotated(name: string, namespace: string): Record<string, unknown> {
     status: { loadBalancer: {} },
   };
 }
+
+/**
+ * A generated Service as a client would create it: without the fields the API server sets (uid,
+ * resourceVersion, creationTimestamp, managedFields, cluster IPs — the generator gives every Service the same IP).
+ */
+export function creatable(service: Record<string, unknown>): Record<string, unknown> {
+  const metadata = { ...(service.metadata as Record<string, unknown>) };
+  for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'managedFields']) delete metadata[k];
+  const spec = { ...(service.spec as Record<string, unknown>) };
+  delete spec.clusterIP;
+  delete spec.clusterIPs;
+  return { ...service, metadata, spec };
+}
+
+/** The generated Services a built-in detector claims (Prometheus, Grafana, Loki, annotated), as namespace/name. */
+export function observabilityServices(services: ReadonlyArray<Record<string, unknown>>): Array<{ namespace: string; name: string }> {
+  const out: Array<{ namespace: string; name: string }> = [];
+  for (const s of services) {
+    const md = s.metadata as { name: string; namespace: string; annotations?: Record<string, string> };
+    if (/-(kube-prometheus-st-prometheus|grafana|loki-gateway)$/.test(md.name) || md.annotations?.['kubernaut.io/toolset'] === 'true') {
+      out.push({ namespace: md.namespace, name: md.name });
+    }
+  }
+  return out;
+}
