@@ -181,6 +181,13 @@ export function looksHeadless(service: ServiceView): boolean {
 }
 
 /** True when both selectors are non-empty and one is contained in the other, i.e. they select overlapping pods. */
+/** True when the headless `twin` mirrors the normal Service `other`: named `<other>-headless`, or selecting overlapping pods. */
+export function isTwinOf(twin: ServiceView, other: ServiceView): boolean {
+  const name = twin.metadata.name;
+  if (name.endsWith('-headless') && other.metadata.name === name.slice(0, -'-headless'.length)) return true;
+  return selectorsOverlap(twin.spec.selector, other.spec.selector);
+}
+
 export function selectorsOverlap(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
   return selectorCovers(a, b) || selectorCovers(b, a);
 }

@@ -22,7 +22,7 @@ import {
   portRef,
   portScheme,
   looksHeadless,
-  selectorsOverlap,
+  isTwinOf,
   mentionsAny,
   NON_API_WORDS,
 } from '@kubernaut/toolset-sdk';
@@ -46,8 +46,7 @@ function apiPort(s: ServiceView): ServicePort | undefined {
 function hasNormalTwin(s: ServiceView, ctx: DetectContext): boolean {
   return ctx.siblings().some((o) => {
     if (isExternalName(o) || looksHeadless(o) || !isAlertmanager(o) || apiPort(o) === undefined) return false;
-    if (s.metadata.name.endsWith('-headless') && o.metadata.name === s.metadata.name.slice(0, -'-headless'.length)) return true;
-    return selectorsOverlap(s.spec.selector, o.spec.selector);
+    return isTwinOf(s, o);
   });
 }
 

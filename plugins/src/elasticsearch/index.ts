@@ -29,7 +29,7 @@ import {
   portScheme,
   isHttpsPort,
   looksHeadless,
-  selectorsOverlap,
+  isTwinOf,
   mentionsAny,
   NON_API_WORDS,
 } from '@kubernaut/toolset-sdk';
@@ -86,8 +86,7 @@ export default defineDetector<Config>({
     if (looksHeadless(service)) {
       const twin = ctx.siblings().some((o) => {
         if (isExternalName(o) || looksHeadless(o) || source(o) === null || apiPort(o) === undefined) return false;
-        if (service.metadata.name.endsWith('-headless') && o.metadata.name === service.metadata.name.slice(0, -'-headless'.length)) return true;
-        return selectorsOverlap(service.spec.selector, o.spec.selector);
+        return isTwinOf(service, o);
       });
       if (twin) return null;
     }

@@ -23,7 +23,7 @@ import {
   portRef,
   portScheme,
   looksHeadless,
-  selectorsOverlap,
+  isTwinOf,
   sameInstall,
   mentionsAny,
   NON_API_WORDS,
@@ -58,8 +58,7 @@ function supersedes(s: ServiceView, r: Role, other: ServiceView): boolean {
   if (o === null || apiPort(other, o) === undefined) return false;
   if (r === 'query' && o === 'gateway') return true;
   if (looksHeadless(s) && o === r) {
-    if (s.metadata.name.endsWith('-headless') && other.metadata.name === s.metadata.name.slice(0, -'-headless'.length)) return true;
-    return selectorsOverlap(s.spec.selector, other.spec.selector);
+    return isTwinOf(s, other);
   }
   return false;
 }

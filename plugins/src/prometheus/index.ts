@@ -29,7 +29,7 @@ import {
   portRef,
   portScheme,
   looksHeadless,
-  selectorsOverlap,
+  isTwinOf,
   sameInstall,
   mentionsAny,
   NON_API_WORDS,
@@ -137,8 +137,7 @@ function supersedes(s: ServiceView, role: Role, other: ServiceView): boolean {
   if (r === null || r.flavor !== role.flavor || apiPort(other, r.flavor) === undefined) return false;
   if (!role.preferred && r.preferred) return sameInstall(s, other);
   if (looksHeadless(s) && r.preferred === role.preferred) {
-    if (s.metadata.name.endsWith('-headless') && other.metadata.name === s.metadata.name.slice(0, -'-headless'.length)) return true;
-    return selectorsOverlap(s.spec.selector, other.spec.selector);
+    return isTwinOf(s, other);
   }
   return false;
 }
