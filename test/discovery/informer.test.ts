@@ -87,3 +87,12 @@ test('a 410 Gone relists, and objects deleted while disconnected are reported de
   t.truthy(informer.get('ns/keep'));
   t.true(changed.includes('ns/gone'));
 });
+
+test('a large cluster is listed in pages (limit/continue) and nothing is lost between pages', async (t) => {
+  const { emu, informer } = await setup(t);
+  for (let i = 0; i < 1234; i++) emu.create(service(`s${i}`, `ns${i % 7}`, { app: `s${i}` }));
+  informer.start();
+  await informer.waitForSync();
+  t.is(informer.size, 1234);
+  t.truthy(informer.get('ns1/s1233'));
+});

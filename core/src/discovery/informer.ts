@@ -19,7 +19,11 @@ export interface WatchHandle {
 export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; object: unknown };
 
 export interface InformerSource {
-  list(): Promise<ListResult>;
+  /**
+   * Lists everything. `onPage` (when the source pages its list) receives each page's items as they arrive, so a
+   * large list is projected page by page instead of being held whole; the result then carries no items.
+   */
+  list(onPage?: (items: unknown[]) => void): Promise<ListResult>;
   /** Starts a watch from `resourceVersion`; `onDone` is called exactly once when it ends, with the error if any. */
   watch(resourceVersion: string, onEvent: (e: WatchEvent) => void, onDone: (err?: unknown) => void): Promise<WatchHandle>;
 }
@@ -185,13 +189,16 @@ export class Informer<T> {
   }
 
   private async doList(): Promise<void> {
-    const result = await this.options.source.list();
-    this.stats.lists += 1;
     const fresh = new Map<string, T>();
-    for (const raw of result.items) {
-      const item = this.options.project(raw);
-      if (item !== undefined) fresh.set(this.options.keyOf(item), item);
-    }
+    const take = (items: readonly unknown[]) => {
+      for (const raw of items) {
+        const item = this.options.project(raw);
+        if (item !== undefined) fresh.set(this.options.keyOf(item), item);
+      }
+    };
+    const result = await this.options.source.list(take);
+    take(result.items);
+    this.stats.lists += 1;
     // Objects gone while we were not watching are deleted, so no gap goes unnoticed.
     const changed: string[] = [];
     for (const key of this.items.keys()) if (!fresh.has(key)) changed.push(key);

@@ -4,6 +4,9 @@ import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { InformerSource, WatchEvent, WatchHandle } from './informer.js';
 
+/** Items per list page: bounds the memory a relist of a large cluster needs at once. */
+export const LIST_PAGE_SIZE = 500;
+
 export interface SourceOptions {
   /** Server-side watch timeout; the informer reconnects from its resourceVersion after it. */
   watchTimeoutSeconds?: number;
@@ -39,12 +42,24 @@ function watchVia(kc: KubeConfig, path: string, options: SourceOptions): Informe
 export function serviceSource(kc: KubeConfig, options: SourceOptions = {}): InformerSource {
   const api = kc.makeApiClient(CoreV1Api);
   return {
-    async list() {
-      const list = await api.listServiceForAllNamespaces({
-        ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
-        ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
-      });
-      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    async list(onPage) {
+      // Paged (limit/continue), each page handed over and dropped before the next is fetched.
+      let cont: string | undefined;
+      let resourceVersion = '';
+      const items: unknown[] = [];
+      do {
+        const page = await api.listServiceForAllNamespaces({
+          limit: LIST_PAGE_SIZE,
+          ...(cont ? { _continue: cont } : {}),
+          ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+          ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
+        });
+        if (onPage) onPage(page.items);
+        else items.push(...page.items);
+        resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+        cont = page.metadata?._continue || undefined;
+      } while (cont);
+      return { items, resourceVersion };
     },
     watch: watchVia(kc, '/api/v1/services', options),
   };
