@@ -28,8 +28,7 @@ import { buildServer, trackDaemon } from '../../core/src/http/server.js';
 import { createLogger } from '../../core/src/log.js';
 import { createMetrics } from '../../core/src/metrics/index.js';
 import { builtinPluginsDir } from '../../core/src/paths.js';
-import { isolateMemoryLimitMiB, podMemoryLimitBytes } from '../../core/src/sandbox/limits.js';
-import { DEFAULT_LIMITS } from '../../core/src/sandbox/plugin.js';
+import { podSandboxLimits } from '../../core/src/sandbox/limits.js';
 
 const { values } = parseArgs({
   options: {
@@ -74,7 +73,7 @@ const daemon = new Daemon({
   builtinDir: builtinPluginsDir(),
   pluginsDir: '/nonexistent-plugins-dir',
   probeMode: 'proxy',
-  limits: { ...DEFAULT_LIMITS, memoryLimitMb: isolateMemoryLimitMiB(podMemoryLimitBytes()) },
+  limits: podSandboxLimits(),
   log,
   observers: { plugins: metrics.pluginObserver(), engine: metrics.engineObserver(), health: metrics.healthObserver(), reconciler: metrics.reconcilerObserver() },
   ...(debounceMs !== undefined ? { timing: { debounceMs } } : {}),

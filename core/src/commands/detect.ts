@@ -5,8 +5,7 @@ import { existsSync } from 'node:fs';
 import { detectOfflineReport } from '../detection/offline.js';
 import { readManifests, ManifestError } from '../detection/manifests.js';
 import { createLogger } from '../log.js';
-import { isolateMemoryLimitMiB, podMemoryLimitBytes } from '../sandbox/limits.js';
-import { DEFAULT_LIMITS } from '../sandbox/plugin.js';
+import { podSandboxLimits } from '../sandbox/limits.js';
 import { loadConfigOrFail } from './config-file.js';
 import { CommandError, configOption, envOption, outputOption, pluginsDirOption, printData, readStdin } from './shared.js';
 
@@ -50,7 +49,7 @@ export function registerDetect(program: Command): void {
         config,
         pluginsDir: opts.pluginsDir,
         clusterDomain: opts.clusterDomain,
-        limits: { ...DEFAULT_LIMITS, memoryLimitMb: isolateMemoryLimitMiB(podMemoryLimitBytes()) },
+        limits: podSandboxLimits(),
         log: { info: (m, meta) => log.debug(m, meta), warn: (m, meta) => log.warn(m, meta), error: (m, meta) => log.warn(m, meta) },
       });
       for (const w of report.warnings) warn(w);

@@ -6,17 +6,16 @@ import { ApiException, CoreV1Api } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { Daemon } from '../daemon.js';
 import type { Leadership } from '../daemon.js';
-import { connect, NoClusterError, ownNamespace } from '../kube/connect.js';
+import { ownNamespace } from '../kube/connect.js';
 import { createLogger } from '../log.js';
 import { builtinPluginsDir } from '../paths.js';
 import { defaultProbeMode } from '../health/index.js';
 import type { ProbeMode } from '../health/index.js';
 import { mergeConfigMap } from '../reconcile/merge.js';
 import { projectConfigMap } from '../reconcile/reconciler.js';
-import { isolateMemoryLimitMiB, podMemoryLimitBytes } from '../sandbox/limits.js';
-import { DEFAULT_LIMITS } from '../sandbox/plugin.js';
+import { podSandboxLimits } from '../sandbox/limits.js';
 import { loadConfigOrFail } from './config-file.js';
-import { CommandError, configOption, envOption, pluginsDirOption } from './shared.js';
+import { CommandError, configOption, connectOrFail, envOption, pluginsDirOption } from './shared.js';
 import { unifiedDiff } from './diff.js';
 
 interface DiscoverOptions {
@@ -66,13 +65,7 @@ export function registerDiscover(program: Command): void {
 
 async function discoverOnce(opts: DiscoverOptions): Promise<void> {
   const log = createLogger({ level: opts.logLevel, format: 'text' });
-  let connection;
-  try {
-    connection = connect(opts.kubeconfig);
-  } catch (err) {
-    if (err instanceof NoClusterError) throw new CommandError(err.message);
-    throw err;
-  }
+  const connection = connectOrFail(opts.kubeconfig);
   const namespace = ownNamespace(opts.namespace);
   const config = await loadConfigOrFail(opts.config, opts.pluginsDir, (m) => log.warn(m));
   const leadership = new ManualLeadership();
@@ -85,7 +78,7 @@ async function discoverOnce(opts: DiscoverOptions): Promise<void> {
     pluginsDir: opts.pluginsDir,
     probeMode: opts.healthCheckVia ?? defaultProbeMode({ inCluster: connection.inCluster }),
     clusterDomain: opts.clusterDomain,
-    limits: { ...DEFAULT_LIMITS, memoryLimitMb: isolateMemoryLimitMiB(podMemoryLimitBytes()) },
+    limits: podSandboxLimits(),
     leadership,
     log,
   });

@@ -4,9 +4,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Server } from 'node:http';
-import { isolateMemoryLimitMiB, podMemoryLimitBytes } from '../sandbox/limits.js';
-import { DEFAULT_LIMITS } from '../sandbox/plugin.js';
-import { connect, noClusterConfigured, NoClusterError, ownNamespace } from '../kube/connect.js';
+import { podSandboxLimits } from '../sandbox/limits.js';
+import { noClusterConfigured, ownNamespace } from '../kube/connect.js';
 import type { Connection } from '../kube/connect.js';
 import { startDemoCluster } from '../demo.js';
 import type { DemoCluster } from '../demo.js';
@@ -26,7 +25,7 @@ import { authMiddleware } from '../http/auth.js';
 import { buildServer, trackDaemon } from '../http/server.js';
 import { createMetrics } from '../metrics/index.js';
 import { PACKAGE_VERSION } from '../version.js';
-import { CommandError, EXIT, configOption, envOption, parseRef, pluginsDirOption } from './shared.js';
+import { CommandError, EXIT, configOption, connectOrFail, envOption, parseRef, pluginsDirOption } from './shared.js';
 import { parseDuration } from '../config/schema.js';
 
 export interface ServeOptions {
@@ -94,12 +93,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log.info(`demo API token: ${demo.token} — try: curl -H "Authorization: Bearer ${demo.token}" http://localhost:${port}/api/v1/services`);
     log.info('to use a real cluster: dynamic-toolset serve --kubeconfig ~/.kube/config (or set KUBECONFIG, or run it in a pod: kubectl apply -k deploy/)');
   } else {
-    try {
-      connection = connect(opts.kubeconfig);
-    } catch (err) {
-      if (err instanceof NoClusterError) throw new CommandError(err.message);
-      throw err;
-    }
+    connection = connectOrFail(opts.kubeconfig);
   }
   const source = opts.configConfigmap
     ? (() => {
@@ -117,7 +111,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`--port must be a port number, got "${opts.port}"`);
   const restart = opts.restartDeployment ? parseRef(opts.restartDeployment, '--restart-deployment') : undefined;
   const probeMode = opts.healthCheckVia ?? defaultProbeMode({ inCluster: connection.inCluster });
-  const memoryLimitMb = isolateMemoryLimitMiB(podMemoryLimitBytes());
+  const limits = podSandboxLimits();
 
   log.info('starting dynamic-toolset', {
     cluster: connection.description,
@@ -126,7 +120,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     config: source.description,
     pluginsDir: opts.pluginsDir,
     healthCheckVia: probeMode,
-    isolateMemoryLimitMiB: memoryLimitMb,
+    isolateMemoryLimitMiB: limits.memoryLimitMb,
     leaderElection: opts.leaderElect === 'true',
     auth: opts.auth === 'true',
   });
@@ -165,7 +159,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     pluginsDir: opts.pluginsDir,
     probeMode,
     clusterDomain: opts.clusterDomain,
-    limits: { ...DEFAULT_LIMITS, memoryLimitMb },
+    limits,
     ...(leadership ? { leadership } : {}),
     ...(restart ? { restart } : {}),
     log,

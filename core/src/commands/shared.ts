@@ -1,6 +1,8 @@
 // What every command shares: exit codes, option definitions backed by DYNAMIC_TOOLSET_* env vars, output.
 import { Option } from 'commander';
 import { stringify } from 'yaml';
+import { connect, NoClusterError } from '../kube/connect.js';
+import type { Connection } from '../kube/connect.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = {
@@ -54,4 +56,14 @@ export function parseRef(text: string, flag: string): { namespace: string; name:
   const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(text);
   if (!m) throw new CommandError(`${flag} must be "<namespace>/<name>", got "${text}"`, EXIT.usage);
   return { namespace: m[1]!, name: m[3]! };
+}
+
+/** The cluster connection for a command; "no cluster" becomes a CommandError with its explanation. */
+export function connectOrFail(kubeconfig: string | undefined): Connection {
+  try {
+    return connect(kubeconfig);
+  } catch (err) {
+    if (err instanceof NoClusterError) throw new CommandError(err.message);
+    throw err;
+  }
 }

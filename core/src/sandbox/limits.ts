@@ -1,6 +1,8 @@
 // Isolate heap limits sized from the pod's own memory limit, so that every plugin at its limit still fits
 // beside the host (its heap, the Service cache, HTTP) inside the container's limit.
 import { readFileSync } from 'node:fs';
+import { DEFAULT_LIMITS } from './plugin.js';
+import type { SandboxLimits } from './plugin.js';
 
 export interface SizingOptions {
   /** Memory kept for the host process itself. */
@@ -50,4 +52,9 @@ export function isolateMemoryLimitMiB(podLimitBytes: number | undefined, options
   if (podLimitBytes === undefined) return defaultMiB;
   const budget = podLimitBytes / MIB - hostReserveMiB;
   return Math.max(minMiB, Math.min(maxMiB, Math.floor(budget / slots)));
+}
+
+/** The sandbox limits for this process: the defaults with isolate heaps sized from the pod's memory limit. */
+export function podSandboxLimits(env: NodeJS.ProcessEnv = process.env): SandboxLimits {
+  return { ...DEFAULT_LIMITS, memoryLimitMb: isolateMemoryLimitMiB(podMemoryLimitBytes(env)) };
 }
