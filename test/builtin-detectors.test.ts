@@ -2,6 +2,7 @@
 // test/fixtures/charts/*.yaml: one chart install per file; expected.yaml: exactly what the built-in set reports.
 // test/fixtures/negative/*.yaml: Services that must yield no detection at all.
 import { detectOffline } from '../core/src/detection/offline.js';
+import { DEFAULT_LIMITS } from '../core/src/sandbox/plugin.js';
 import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +54,18 @@ for (const file of yamlFiles(chartsDir)) {
     t.deepEqual(normalise(got), normalise(expected[file] ?? []));
   });
 }
+
+// Small batches run on the daemon's thread, large ones on isolate threads (SandboxedPlugin.detect): both paths,
+// including the sibling callback the twin and gateway rules use, must say the same.
+test('every chart fixture: the same detections on the daemon thread and on isolate threads', async (t) => {
+  for (const file of yamlFiles(chartsDir)) {
+    const services = loadServices(path.join(chartsDir, file));
+    const onDaemonThread = await detectOffline(services, { limits: { ...DEFAULT_LIMITS, syncBatchMax: services.length } });
+    const threaded = await detectOffline(services, { limits: { ...DEFAULT_LIMITS, syncBatchMax: 0 } });
+    t.deepEqual(normalise(onDaemonThread), normalise(expected[file] ?? []), `${file}, daemon thread`);
+    t.deepEqual(normalise(threaded), normalise(expected[file] ?? []), `${file}, isolate threads`);
+  }
+});
 
 for (const file of yamlFiles(negativeDir)) {
   test(`negative fixture ${file}: nothing is detected`, async (t) => {

@@ -118,3 +118,23 @@ test.serial('every failed call and the quarantine are reported to the observer (
   t.true(calls.some(([p, op, ok]) => p === 'loop' && op === 'detect' && !ok));
   t.false(calls.some(([p, , ok]) => !ok && p !== 'loop' && p !== 'loop-one'), 'no built-in call failed');
 });
+
+test.serial('a plugin that once ran out its time never runs on the daemon thread again: the event loop turns during its calls', async (t) => {
+  const d = await daemon(['loop-one']);
+  try {
+    t.true(d.info('loop-one').stats?.syncCalls, 'a fresh plugin may run small batches on the daemon thread');
+    await d.detect(); // loops on loki until the time limit: this one call may hold the daemon thread up
+    t.false(d.info('loop-one').stats?.syncCalls, 'the timeout took that away');
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 10);
+    try {
+      const results = await d.detect(); // loops again, now on an isolate thread
+      t.like(results.find((r) => r.key === KEYS.loki)?.trace[0], { detector: 'loop-one', outcome: 'failed', errorType: 'timeout' });
+    } finally {
+      clearInterval(timer);
+    }
+    t.true(ticks >= 5, `timers kept firing while the plugin looped for ${LIMITS.callBaseMs} ms (${ticks} ticks)`);
+  } finally {
+    await d.stop();
+  }
+});

@@ -3,6 +3,7 @@
 // refusal, failure or malformed answer means "not mine": the next detector gets the Service.
 import type { ServiceView } from '@kubernaut/toolset-sdk';
 import type { DetectorSlot } from '../plugins/registry.js';
+import { detectPayload } from '../sandbox/plugin.js';
 import type { DetectAnswer } from '../sandbox/plugin.js';
 import { admission } from './filters.js';
 import type { SkipReason } from './filters.js';
@@ -56,6 +57,8 @@ export interface DetectOptions {
 }
 
 export const DEFAULT_BATCH_SIZE = 500;
+/** Batches in flight at once (see detectServices). */
+const PIPELINE_DEPTH = 3;
 
 /** Detects a set of Services. Never throws because of a plugin. Results come back in input order. */
 export async function detectServices(views: readonly ServiceView[], detectors: readonly DetectorSlot[], options: DetectOptions): Promise<ServiceResult[]> {
@@ -70,10 +73,14 @@ export async function detectServices(views: readonly ServiceView[], detectors: r
     }
     return json;
   };
+  // Batches overlap: while the isolates work through one, this thread serialises the next and decides the one
+  // before. Each plugin takes its batches in order (one call at a time per isolate), so a fast plugin moves on
+  // without waiting for a slow one. A bounded window keeps memory flat however large the cluster.
   const results: ServiceResult[] = [];
-  for (let start = 0; start < views.length; start += batchSize) {
-    const batch = views.slice(start, start + batchSize);
-    results.push(...(await detectBatch(batch, detectors, siblings, options)));
+  const inFlight: Array<Promise<ServiceResult[]>> = [];
+  for (let start = 0; start < views.length || inFlight.length > 0; start += batchSize) {
+    if (start < views.length) inFlight.push(detectBatch(views.slice(start, start + batchSize), detectors, siblings, options));
+    if (inFlight.length >= PIPELINE_DEPTH || start + batchSize >= views.length) results.push(...(await inFlight.shift()!));
   }
   return results;
 }
@@ -84,25 +91,34 @@ async function detectBatch(
   siblings: (ns: string) => string,
   options: DetectOptions,
 ): Promise<ServiceResult[]> {
-  const batchJson = JSON.stringify(batch);
+  // Serialised once for every plugin that sees the whole batch (the usual case: no namespace filters).
+  const whole = detectPayload(batch);
   // Per detector: which Services it may see, and its answers for them.
   const admitted = detectors.map((d) => batch.map((v) => admission(v, d.settings)));
-  const answers = await Promise.all(
-    detectors.map(async (d, di): Promise<Array<DetectAnswer | undefined>> => {
-      const skips = admitted[di]!;
-      const indexes = skips.flatMap((s, i) => (s === null ? [i] : []));
-      if (indexes.length === 0) return batch.map(() => undefined);
-      const subset = indexes.length === batch.length ? batch : indexes.map((i) => batch[i]!);
-      const json = subset === batch ? batchJson : JSON.stringify(subset);
-      const started = process.hrtime.bigint();
-      const got = await d.plugin.detect(subset, json, siblings);
-      options.observer?.detectorBatch?.(d.name, Number(process.hrtime.bigint() - started) / 1e9, subset.length);
-      const out: Array<DetectAnswer | undefined> = batch.map(() => undefined);
-      indexes.forEach((bi, k) => (out[bi] = got[k]));
-      return out;
-    }),
-  );
-  return batch.map((view, i) => decide(view, i, detectors, admitted, answers, options));
+  try {
+    const answers = await Promise.all(
+      detectors.map(async (d, di): Promise<Array<DetectAnswer | undefined>> => {
+        const skips = admitted[di]!;
+        const indexes = skips.flatMap((s, i) => (s === null ? [i] : []));
+        if (indexes.length === 0) return batch.map(() => undefined);
+        const subset = indexes.length === batch.length ? batch : indexes.map((i) => batch[i]!);
+        const payload = subset === batch ? whole : detectPayload(subset);
+        const started = process.hrtime.bigint();
+        try {
+          const got = await d.plugin.detect(subset, payload, siblings);
+          options.observer?.detectorBatch?.(d.name, Number(process.hrtime.bigint() - started) / 1e9, subset.length);
+          const out: Array<DetectAnswer | undefined> = batch.map(() => undefined);
+          indexes.forEach((bi, k) => (out[bi] = got[k]));
+          return out;
+        } finally {
+          if (payload !== whole) payload.release();
+        }
+      }),
+    );
+    return batch.map((view, i) => decide(view, i, detectors, admitted, answers, options));
+  } finally {
+    whole.release();
+  }
 }
 
 function decide(

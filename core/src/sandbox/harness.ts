@@ -23,6 +23,10 @@
 //    properties only (`name` = HARNESS_DONE, `message` = the op's answer), so copying it runs no plugin code
 //    (no inherited getter applies), and the host reads the answer from the rejection. Side effect: a plugin's
 //    stray rejection no longer fails the whole call either.
+//    For a call the host runs on its own thread (isolate.ts, `sync`) the reason is the primitive HARNESS_DONE
+//    instead and the answer goes to the host through a callback (HOST_ANSWER): an object reason becomes a host
+//    Error with stack traces, which costs more than the rest of a small call. The callback is also used
+//    whenever a primitive reason of an earlier, cut-short call is still first in the list.
 // 3. Globals whose callbacks V8 runs later, as tasks outside any call (and so outside any timeout), are
 //    removed before the bundle runs: `FinalizationRegistry` (cleanup callbacks), `Atomics` (`waitAsync`
 //    aborts the process) with `SharedArrayBuffer`, and `WebAssembly` (async compile callbacks; and wasm
@@ -32,6 +36,8 @@
 export const HARNESS_ENTRY = '__dtHarnessEntry';
 /** The global the host sets to a sync callback returning the JSON of a namespace's Services. */
 export const HOST_SIBLINGS = '__dtHostSiblings';
+/** The global the host sets to a sync callback taking an op's answer (rule 2). */
+export const HOST_ANSWER = '__dtHostAnswer';
 /** The `name` of the harness's own unhandled rejection (rule 2), whose `message` is the op's answer. */
 export const HARNESS_DONE = '__dtHarnessDone';
 /** Globals taken away from plugins (rule 3). */
@@ -55,8 +61,9 @@ export const HARNESS_SOURCE = `
   var StringFn = String, sliceStr = String.prototype.slice, finite = Number.isFinite;
   var PromiseCtor = Promise, promiseReject = Promise.reject;
   var indirectEval = G.eval;
-  var hostSiblings = G.${HOST_SIBLINGS};
+  var hostSiblings = G.${HOST_SIBLINGS}, hostAnswer = G.${HOST_ANSWER};
   delete G.${HOST_SIBLINGS};
+  delete G.${HOST_ANSWER};
   var removed = ${JSON.stringify(REMOVED_GLOBALS)};
   for (var r = 0; r < removed.length; r++) delete G[removed[r]];
   var DONE = ${JSON.stringify(HARNESS_DONE)};
@@ -236,15 +243,18 @@ export const HARNESS_SOURCE = `
     }
   };
 
-  G.${HARNESS_ENTRY} = function (name, payloadJson, delivered) {
+  G.${HARNESS_ENTRY} = function (name, payloadJson, delivered, sync) {
     if (delivered === true) {
       guards = create(null);
       reasons = create(null);
       guardCount = 0;
     }
-    var reason = create(null);
-    reason.name = DONE;
-    reason.message = '';
+    var reason = DONE;
+    if (sync !== true) {
+      reason = create(null);
+      reason.name = DONE;
+      reason.message = '';
+    }
     reasons[guardCount] = reason;
     guards[guardCount] = apply(promiseReject, PromiseCtor, [reason]);
     guardCount++;
@@ -255,7 +265,12 @@ export const HARNESS_SOURCE = `
     } catch (e) {
       out = e === REFUSED ? '!bad-result:' + refusal : '!' + errorKind(e) + ':' + describeError(e);
     }
-    for (var i = 0; i < guardCount; i++) reasons[i].message = out;
+    var viaHost = sync === true;
+    for (var i = 0; i < guardCount; i++) {
+      if (typeof reasons[i] === 'object') reasons[i].message = out;
+      else viaHost = true;
+    }
+    if (viaHost) hostAnswer(out);
     return out;
   };
 })();

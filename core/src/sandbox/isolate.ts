@@ -1,7 +1,7 @@
 // One plugin, one V8 isolate: create with a memory limit, run the harness, load the bundle with a time limit,
 // then serve calls through the harness entry point. Disposal happens exactly once.
 import ivm from 'isolated-vm';
-import { HARNESS_DONE, HARNESS_ENTRY, HARNESS_SOURCE, HOST_SIBLINGS } from './harness.js';
+import { HARNESS_DONE, HARNESS_ENTRY, HARNESS_SOURCE, HOST_ANSWER, HOST_SIBLINGS } from './harness.js';
 
 /** How a call into a plugin can fail; also the `error_type` label of the detector error metric. */
 export type FailureKind = 'timeout' | 'memory' | 'thrown' | 'bad-result' | 'crashed' | 'load';
@@ -43,7 +43,34 @@ export interface IsolateOptions {
   onCatastrophicError?: (message: string) => void;
 }
 
-type Entry = ivm.Reference<(op: string, payload: string | null, delivered: boolean) => string>;
+type Args = [op: string, payload: string | ivm.Copy<string> | null, delivered: boolean, sync: boolean];
+type Entry = ivm.Reference<(...args: Args) => string>;
+
+/**
+ * An op's payload that several isolates read, serialised once. Large text crosses as one external copy that
+ * every isolate reads in place (isolated-vm makes it an external string): no copy per plugin, on no thread.
+ * `release` once every call that uses it has returned.
+ */
+export class SharedPayload {
+  private external: ivm.ExternalCopy<string> | undefined;
+
+  constructor(readonly text: string) {}
+
+  /** @internal what `call` hands to isolated-vm */
+  transferable(): string | ivm.Copy<string> {
+    if (this.text.length < SHARED_MIN_CHARS) return this.text;
+    this.external ??= new ivm.ExternalCopy(this.text);
+    return this.external.copyInto();
+  }
+
+  release(): void {
+    this.external?.release();
+    this.external = undefined;
+  }
+}
+
+/** Below this, a plain string copy is as cheap as sharing. */
+const SHARED_MIN_CHARS = 4096;
 
 export class PluginIsolate {
   private siblings: SiblingSource = noSiblings;
@@ -51,6 +78,8 @@ export class PluginIsolate {
   private crashed: string | undefined;
   /** The last call's answer arrived, so isolated-vm's list of unhandled rejections is empty (harness.ts, rule 2). */
   private delivered = true;
+  /** The answer the harness handed over through HOST_ANSWER during the current op (harness.ts, rule 2). */
+  private handed: string | undefined;
 
   private constructor(
     private readonly isolate: ivm.Isolate,
@@ -82,6 +111,12 @@ export class PluginIsolate {
       await context.global.set(
         HOST_SIBLINGS,
         new ivm.Callback((namespace: unknown) => (typeof namespace === 'string' && self ? self.siblings(namespace) : '[]')),
+      );
+      await context.global.set(
+        HOST_ANSWER,
+        new ivm.Callback((answer: unknown) => {
+          if (self && typeof answer === 'string') self.handed = answer;
+        }),
       );
       await context.eval(HARNESS_SOURCE, { timeout: 1000, filename: 'dynamic-toolset:harness' });
       const entry = (await context.global.get(HARNESS_ENTRY, { reference: true })) as Entry;
@@ -116,14 +151,20 @@ export class PluginIsolate {
    * Calls a harness op. Calls are serialised per isolate, so the sibling source set for a call is the one its
    * plugin code sees. After a timeout the harness's progress report is read at once (this also runs, under a
    * timeout, any Promise callbacks the plugin left queued) and handed to `onTimeout`.
+   *
+   * `sync` runs the op on this thread (isolated-vm's applySync, same time limit) instead of handing it to an
+   * isolate thread and back: about a tenth of the cost, which is what makes re-detecting one changed Service
+   * cheap. The price is that this thread waits for the plugin, up to the time limit, and that the runaway
+   * watchdog (RUNAWAY_GRACE_MS) cannot run meanwhile; the caller offers it only to plugins with a clean
+   * record and only for small batches (see SandboxedPlugin.detect).
    */
-  call(op: string, payload: string | undefined, timeoutMs: number, siblings?: SiblingSource, onTimeout?: (partialJson: string) => void): Promise<string> {
+  call(op: string, payload: string | SharedPayload | undefined, timeoutMs: number, siblings?: SiblingSource, onTimeout?: (partialJson: string) => void, sync = false): Promise<string> {
     const run = async (): Promise<string> => {
       if (this.crashed !== undefined) throw new SandboxError('crashed', `isolate crashed: ${this.crashed}`);
       if (this.isolate.isDisposed) throw new SandboxError('crashed', 'isolate was disposed');
       this.siblings = siblings ?? noSiblings;
       try {
-        return await this.invoke(op, payload, timeoutMs);
+        return sync ? this.invokeSync(op, payload, timeoutMs) : await this.invoke(op, payload, timeoutMs);
       } catch (err) {
         const e = err instanceof SandboxError ? err : classify(err, this.isolate);
         if (e.kind === 'timeout' && !this.isolate.isDisposed && this.crashed === undefined) {
@@ -154,16 +195,44 @@ export class PluginIsolate {
    * One op. It ends with isolated-vm reporting the harness's own rejection, whose message is the op's answer
    * (harness.ts, rule 2). An answer starting with "!" is a failure.
    */
-  private async invoke(op: string, payload: string | undefined, timeoutMs: number): Promise<string> {
-    const args: [string, string | null, boolean] = [op, payload ?? null, this.delivered];
+  private async invoke(op: string, payload: string | SharedPayload | undefined, timeoutMs: number): Promise<string> {
+    const args: Args = [op, transferable(payload), this.delivered, false];
     this.delivered = false;
+    this.handed = undefined;
     let out: unknown;
     try {
-      out = await this.guarded(this.entry.apply(undefined, args, { timeout: timeoutMs, arguments: { copy: true }, result: { copy: true } }), timeoutMs);
+      out = await this.guarded(this.entry.apply(undefined, args, { timeout: timeoutMs, result: { copy: true } }), timeoutMs);
     } catch (err) {
-      if (!(err instanceof Error && err.name === HARNESS_DONE)) throw err instanceof SandboxError ? err : classify(err, this.isolate);
-      out = err.message;
+      out = this.answerOf(err);
     }
+    return this.delivery(out);
+  }
+
+  /** `invoke` on this thread (see `call`). */
+  private invokeSync(op: string, payload: string | SharedPayload | undefined, timeoutMs: number): string {
+    const args: Args = [op, transferable(payload), this.delivered, true];
+    this.delivered = false;
+    this.handed = undefined;
+    let out: unknown;
+    try {
+      out = this.entry.applySync(undefined, args, { timeout: timeoutMs, result: { copy: true } });
+    } catch (err) {
+      out = this.answerOf(err);
+    }
+    return this.delivery(out);
+  }
+
+  /**
+   * The harness's own rejection ends every op: it carries the answer, or (the primitive HARNESS_DONE) says the
+   * answer came through HOST_ANSWER. Any other failure is classified and thrown.
+   */
+  private answerOf(err: unknown): unknown {
+    if (err instanceof Error && err.name === HARNESS_DONE) return err.message;
+    if (err === HARNESS_DONE && this.handed !== undefined) return this.handed;
+    throw err instanceof SandboxError ? err : classify(err, this.isolate);
+  }
+
+  private delivery(out: unknown): string {
     this.delivered = true;
     if (typeof out !== 'string') throw new SandboxError('bad-result', 'the sandbox answered with a non-string');
     if (out.startsWith('!')) {
@@ -227,6 +296,12 @@ export class PluginIsolate {
       }
     }
   }
+}
+
+// Strings are primitives: isolated-vm copies them into the isolate without being asked.
+function transferable(payload: string | SharedPayload | undefined): string | ivm.Copy<string> | null {
+  if (payload === undefined) return null;
+  return typeof payload === 'string' ? payload : payload.transferable();
 }
 
 function messageOf(err: unknown): string {

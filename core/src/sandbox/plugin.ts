@@ -1,7 +1,7 @@
 // A loaded detector plugin: its manifest, its isolate, and the bookkeeping that contains its failures.
 // Every method here returns values; nothing a plugin does can make them throw.
 import type { Detection, FoundService, PluginManifest, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
-import { PluginIsolate, SandboxError } from './isolate.js';
+import { PluginIsolate, SandboxError, SharedPayload } from './isolate.js';
 import type { FailureKind, SiblingSource } from './isolate.js';
 import { validateDetection, validateManifest, validateToolsets } from './validate.js';
 import type { Validated } from './validate.js';
@@ -16,6 +16,11 @@ export interface SandboxLimits {
   callPerServiceMs: number;
   /** Consecutive failed calls after which the plugin is quarantined (not called again until reloaded). */
   quarantineAfter: number;
+  /**
+   * Largest batch run on the daemon's own thread (isolate.ts, `call`): re-detecting a changed Service then
+   * costs microseconds instead of a thread round trip per plugin. 0 turns it off.
+   */
+  syncBatchMax: number;
 }
 
 export const DEFAULT_LIMITS: SandboxLimits = {
@@ -24,6 +29,7 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   callBaseMs: 200,
   callPerServiceMs: 1,
   quarantineAfter: 5,
+  syncBatchMax: 16,
 };
 
 /** What a plugin answered for one Service. */
@@ -56,6 +62,11 @@ export interface PluginStats {
   consecutiveFailures: number;
   restarts: number;
   quarantined: boolean;
+  /**
+   * Small batches may run on the daemon's thread. Lost for good (until the bundle is loaded again) at the
+   * first timeout, memory kill or crash: a plugin that once ran out its time never again holds up the daemon.
+   */
+  syncCalls: boolean;
   lastError?: { kind: FailureKind; message: string; at: string; service?: string };
 }
 
@@ -103,7 +114,7 @@ const ASYNC_TIMEOUT =
   'timed out after detect() had returned for every Service: asynchronous work it left behind (a Promise callback or an async function) kept running; detect must be synchronous';
 
 export class SandboxedPlugin {
-  readonly stats: PluginStats = { calls: 0, failures: 0, consecutiveFailures: 0, restarts: 0, quarantined: false };
+  readonly stats: PluginStats = { calls: 0, failures: 0, consecutiveFailures: 0, restarts: 0, quarantined: false, syncCalls: true };
   private configJson = '{"config":{}}';
 
   private constructor(
@@ -155,32 +166,34 @@ export class SandboxedPlugin {
   }
 
   /**
-   * Runs `detect` over a batch. `servicesJson` is the JSON of `views` (shared by all plugins of a run, so it is
-   * serialised once). Returns one answer per view, in order. Never throws.
+   * Runs `detect` over a batch. `payload` is `detectPayload(views)`, made once and shared by every plugin that
+   * gets the same batch. Returns one answer per view, in order. Never throws.
    */
-  async detect(views: readonly ServiceView[], servicesJson: string, siblings: SiblingSource): Promise<DetectAnswer[]> {
+  async detect(views: readonly ServiceView[], payload: SharedPayload, siblings: SiblingSource): Promise<DetectAnswer[]> {
     const answers: DetectAnswer[] = [];
     let offset = 0;
-    let json = servicesJson;
+    let input: SharedPayload | string = payload;
     while (offset < views.length) {
       if (this.stats.quarantined) {
         for (let i = offset; i < views.length; i++) answers.push({ kind: 'failed', reason: 'plugin is quarantined', errorType: 'quarantined', usedSiblings: false });
         break;
       }
       const remaining = views.length - offset;
-      if (offset > 0) json = JSON.stringify(views.slice(offset));
+      // After a failure part way: the rest of the batch, for this plugin alone.
+      if (offset > 0) input = detectPayloadText(views.slice(offset));
       const started = process.hrtime.bigint();
       let partial: HarnessPartial | undefined;
       try {
         await this.ensureIsolate();
         const out = await this.isolate.call(
           'detect',
-          `{"services":${json}}`,
+          input,
           this.limits.callBaseMs + this.limits.callPerServiceMs * remaining,
           siblings,
           (text) => {
             partial = parsePartial(text);
           },
+          this.stats.syncCalls && remaining <= this.limits.syncBatchMax,
         );
         this.stats.calls += 1;
         this.observer.call?.(this.name, 'detect', seconds(started), true);
@@ -295,6 +308,7 @@ export class SandboxedPlugin {
     this.stats.consecutiveFailures += 1;
     this.stats.lastError = { kind: e.kind, message: e.message, at: new Date().toISOString(), ...(service ? { service } : {}) };
     this.observer.failure?.({ plugin: this.name, kind: e.kind, message: e.message, ...(service ? { service } : {}) });
+    if (e.kind === 'timeout' || e.kind === 'memory' || e.kind === 'crashed') this.stats.syncCalls = false;
     // A crashed or abandoned isolate (see RUNAWAY_GRACE_MS in isolate.ts) is not worth another try.
     if (!this.stats.quarantined && (this.stats.consecutiveFailures >= this.limits.quarantineAfter || e.kind === 'crashed')) {
       this.stats.quarantined = true;
@@ -316,6 +330,15 @@ export class SandboxedPlugin {
     await this.isolate.call('manifest', undefined, this.limits.loadTimeoutMs);
     await this.isolate.call('configure', this.configJson, this.limits.callBaseMs);
   }
+}
+
+/** The payload of a `detect` call over `views`, to hand to every plugin that gets this batch. */
+export function detectPayload(views: readonly ServiceView[]): SharedPayload {
+  return new SharedPayload(detectPayloadText(views));
+}
+
+function detectPayloadText(views: readonly ServiceView[]): string {
+  return `{"services":${JSON.stringify(views)}}`;
 }
 
 function toolsetsAnswer(v: unknown): HarnessToolsets {
