@@ -320,7 +320,11 @@ interface MemoryRun {
   seedMs: number;
   resyncs: Array<Record<string, unknown>>;
   afterResync?: Record<string, unknown>;
+  idle?: Record<string, unknown>;
 }
+
+/** How long the daemon sits idle after its resyncs before the last measurement. */
+const IDLE_MS = 20_000;
 
 async function memoryRun(env: Env, opts: ClusterOptions, count: number, resyncs: number): Promise<MemoryRun> {
   const configFile = path.join(env.dir, `memory-${count}.yaml`);
@@ -337,7 +341,13 @@ async function memoryRun(env: Env, opts: ClusterOptions, count: number, resyncs:
     const runs: Array<Record<string, unknown>> = [];
     for (let i = 0; i < resyncs; i++) runs.push(await daemon.child.request('resync', 180_000));
     const afterResync = resyncs > 0 ? await daemon.child.request('measure', 60_000) : undefined;
-    return { ready: daemon.ready, memory, seedMs: emu.seedMs, resyncs: runs, ...(afterResync ? { afterResync } : {}) };
+    // V8 gives memory back on its own once allocation stops (its memory reducer, a few seconds later).
+    let idle: Record<string, unknown> | undefined;
+    if (resyncs > 0) {
+      await new Promise((r) => setTimeout(r, IDLE_MS));
+      idle = await daemon.child.request('measure', 60_000);
+    }
+    return { ready: daemon.ready, memory, seedMs: emu.seedMs, resyncs: runs, ...(afterResync ? { afterResync } : {}), ...(idle ? { idle } : {}) };
   } finally {
     await stopAll(daemon?.child, emu?.child);
   }
@@ -539,11 +549,15 @@ export async function clusterBench(opts: ClusterOptions): Promise<ClusterReport>
       const m10 = tenK.memory;
       const m50 = fiftyK.memory;
       report.memory = {
-        runner: 'daemon-runner.ts bundled by esbuild and run with plain node --expose-gc (as core/dist/cli.js runs), emulator in another process, health checks off',
+        runner:
+          'daemon-runner.ts bundled by esbuild and run with plain node (as core/dist/cli.js runs; --expose-gc only for the after-GC figures), emulator in another process, health checks off',
         rss_mib_10k: mib(m10.rss),
-        heap_mib_10k: mib(m10.heapUsed),
+        heap_mib_10k: mib(m10.heapUsedAfterGc ?? m10.heapUsed),
         rss_mib_50k: mib(m50.rss),
-        heap_mib_50k: mib(m50.heapUsed),
+        heap_mib_50k: mib(m50.heapUsedAfterGc ?? m50.heapUsed),
+        rss_mib_10k_after_gc: mib(m10.rssAfterGc),
+        rss_mib_50k_after_gc: mib(m50.rssAfterGc),
+        heap_used_mib_10k_as_is: mib(m10.heapUsed),
         heap_total_mib_10k: mib(m10.heapTotal),
         heap_total_mib_50k: mib(m50.heapTotal),
         isolate_heap_mib_10k: mib(m10.isolateHeap),
@@ -557,6 +571,7 @@ export async function clusterBench(opts: ClusterOptions): Promise<ClusterReport>
         heap_mib_empty: mib(empty.memory.heapUsed),
         isolate_heap_mib_empty: mib(empty.memory.isolateHeap),
         rss_mib_10k_after_resyncs: tenK.afterResync ? mib(tenK.afterResync.rss) : null,
+        rss_mib_10k_idle_after_resyncs: tenK.idle ? mib(tenK.idle.rss) : null,
         detected_10k: tenK.ready.detected,
         detected_50k: fiftyK.ready.detected,
         daemon_ready_ms_10k: tenK.ready.startup_ms,

@@ -6,7 +6,8 @@
 // auth), minus leader election. Once the first detection is done and the ConfigMap holds what the daemon wants
 // it prints one JSON line {ready: true, …}. Then it answers commands, one per stdin line, with one JSON line
 // {reply: <command>, …}:
-//   measure  GC (when --expose-gc) then {rss, heapUsed, heapTotal, external, arrayBuffers, isolateHeap} in bytes
+//   measure  {rss, heapUsed, heapTotal, external, arrayBuffers, isolateHeap} in bytes, as they are; with
+//            --expose-gc also {rssAfterGc, heapUsedAfterGc} after forcing a collection of the main heap
 //   resync   a full resync (relist + re-detect every Service + the reconcile it causes) → {cpu_ms, wall_ms, …}
 //   idle     waits until no detection or ConfigMap write is queued or running
 //   stats    auth review counts and cache sizes, Services cached and detected
@@ -202,17 +203,21 @@ async function isolateCommitted(): Promise<number | undefined> {
   return total;
 }
 
+// The memory as the daemon holds it (nothing forced), then, with --expose-gc, the main heap's live size and the
+// RSS after a forced collection (the daemon itself never forces one of its own heap).
 async function measure(): Promise<Record<string, unknown>> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc) {
-    gc();
-    await sleep(10);
-    gc();
-  }
   const m = process.memoryUsage();
+  const status = procStatus();
   let isolateHeap = 0;
   for (const d of daemon.registry.detectors()) isolateHeap += await d.plugin.heapUsed();
-  return { gc: gc !== undefined, ...procStatus(), isolateCommitted: await isolateCommitted(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, isolateHeap };
+  const asIs = { ...status, isolateCommitted: await isolateCommitted(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, isolateHeap };
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return { gc: false, ...asIs };
+  gc();
+  await sleep(10);
+  gc();
+  const after = process.memoryUsage();
+  return { gc: true, ...asIs, rssAfterGc: after.rss, heapUsedAfterGc: after.heapUsed };
 }
 
 async function resync(): Promise<Record<string, unknown>> {

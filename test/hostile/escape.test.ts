@@ -31,7 +31,7 @@ const PROBES: Array<[string, string]> = [
     'probe-globals',
     '/setTimeout-undefined/setInterval-undefined/setImmediate-undefined/queueMicrotask-undefined/fetch-undefined' +
       '/XMLHttpRequest-undefined/WebSocket-undefined/WebAssembly-undefined/FinalizationRegistry-undefined' +
-      '/Atomics-undefined/SharedArrayBuffer-undefined/global-undefined/Buffer-undefined',
+      '/Atomics-undefined/SharedArrayBuffer-undefined/global-undefined/Buffer-undefined/gc-undefined',
   ],
 ];
 

@@ -59,6 +59,8 @@ export interface DetectOptions {
 export const DEFAULT_BATCH_SIZE = 500;
 /** Batches in flight at once (see detectServices). */
 const PIPELINE_DEPTH = 3;
+/** Payload a plugin must have been sent since its last collection for the end of a run to trigger one. */
+const COLLECT_AFTER_RUN_CHARS = 256 * 1024;
 
 /** Detects a set of Services. Never throws because of a plugin. Results come back in input order. */
 export async function detectServices(views: readonly ServiceView[], detectors: readonly DetectorSlot[], options: DetectOptions): Promise<ServiceResult[]> {
@@ -82,6 +84,8 @@ export async function detectServices(views: readonly ServiceView[], detectors: r
     if (start < views.length) inFlight.push(detectBatch(views.slice(start, start + batchSize), detectors, siblings, options));
     if (inFlight.length >= PIPELINE_DEPTH || start + batchSize >= views.length) results.push(...(await inFlight.shift()!));
   }
+  // After a large run (a resync), each isolate drops what it parsed rather than sitting on it until next time.
+  if (views.length > batchSize) await Promise.all(detectors.map((d) => d.plugin.collectGarbage(COLLECT_AFTER_RUN_CHARS)));
   return results;
 }
 
@@ -121,6 +125,30 @@ async function detectBatch(
   }
 }
 
+// The steps every Service repeats are shared, frozen: a trace per Service is kept for `explain`, and with
+// tens of thousands of Services fresh copies of the same few steps were a good part of the daemon's heap.
+const sharedSteps = new Map<string, TraceStep>();
+
+function noneStep(detector: string): TraceStep {
+  return shared(`none\0${detector}`, () => ({ detector, outcome: 'none' }));
+}
+
+function notReachedStep(detector: string, claimedBy: string): TraceStep {
+  return shared(`not-reached\0${detector}\0${claimedBy}`, () => ({ detector, outcome: 'not-reached', claimedBy }));
+}
+
+function shared(key: string, make: () => TraceStep): TraceStep {
+  let step = sharedSteps.get(key);
+  if (step === undefined) {
+    // Bounded by detectors × detectors; plugin names come and go with the plugins directory, so start over
+    // rather than keep every name ever seen.
+    if (sharedSteps.size >= 4096) sharedSteps.clear();
+    step = Object.freeze(make());
+    sharedSteps.set(key, step);
+  }
+  return step;
+}
+
 function decide(
   view: ServiceView,
   i: number,
@@ -139,7 +167,7 @@ function decide(
     const answer = answers[di]![i];
     if (answer?.usedSiblings) usedSiblings = true;
     if (detected) {
-      trace.push({ detector: d.name, outcome: 'not-reached', claimedBy: detected.detector });
+      trace.push(notReachedStep(d.name, detected.detector));
       continue;
     }
     if (skip) {
@@ -150,7 +178,7 @@ function decide(
     if (!answer) continue; // unreachable: admitted Services always get an answer
     switch (answer.kind) {
       case 'none':
-        trace.push({ detector: d.name, outcome: 'none' });
+        trace.push(noneStep(d.name));
         break;
       case 'rejected':
       case 'failed':

@@ -31,6 +31,9 @@
 //    removed before the bundle runs: `FinalizationRegistry` (cleanup callbacks), `Atomics` (`waitAsync`
 //    aborts the process) with `SharedArrayBuffer`, and `WebAssembly` (async compile callbacks; and wasm
 //    memory is not counted against the isolate's memory limit, so it could exhaust the host's memory).
+//
+// V8's `gc` (isolate.ts turns it on for plugin contexts) is taken away too, and kept: the host asks for a
+// collection after large batches, so that a plugin's isolate does not sit on its inputs' garbage.
 
 /** The global through which the host fetches the harness entry point; removed once fetched. */
 export const HARNESS_ENTRY = '__dtHarnessEntry';
@@ -64,6 +67,9 @@ export const HARNESS_SOURCE = `
   var hostSiblings = G.${HOST_SIBLINGS}, hostAnswer = G.${HOST_ANSWER};
   delete G.${HOST_SIBLINGS};
   delete G.${HOST_ANSWER};
+  var collect = typeof G.gc === 'function' ? G.gc : null;
+  // V8 declares it like a global var: it cannot be deleted, only emptied (and made read-only).
+  if (collect !== null) Object.defineProperty(G, 'gc', { value: undefined, writable: false });
   var removed = ${JSON.stringify(REMOVED_GLOBALS)};
   for (var r = 0; r < removed.length; r++) delete G[removed[r]];
   var DONE = ${JSON.stringify(HARNESS_DONE)};
@@ -229,6 +235,13 @@ export const HARNESS_SOURCE = `
     var out = '{"finished":' + bool(finished) + ',"answers":[' + acc + ']}';
     acc = ''; count = 0; finished = false;
     return out;
+  };
+  // Whether a collection ran: without V8's gc (see isolate.ts) the host stops asking.
+  ops.gc = function () {
+    acc = '';
+    if (collect === null) return 'false';
+    collect();
+    return 'true';
   };
   ops.toolsets = function (payload) {
     if (typeof plugin.toolsets !== 'function') return '{"t":null}';

@@ -1,9 +1,10 @@
-// Reports which host-ish globals exist in the sandbox: timers, network, WebAssembly, Node's globals.
+// Reports which host-ish globals exist in the sandbox: timers, network, WebAssembly, Node's globals, V8's gc
+// (which the harness keeps for itself).
 import { defineDetector } from '@kubernaut/toolset-sdk';
 
 const NAMES = [
   'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch', 'XMLHttpRequest', 'WebSocket',
-  'WebAssembly', 'FinalizationRegistry', 'Atomics', 'SharedArrayBuffer', 'global', 'Buffer',
+  'WebAssembly', 'FinalizationRegistry', 'Atomics', 'SharedArrayBuffer', 'global', 'Buffer', 'gc',
 ];
 
 export default defineDetector({
