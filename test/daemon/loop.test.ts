@@ -1,7 +1,9 @@
 // The cluster loop end to end against the API emulator: Services appear, change and go; the ConfigMap follows.
 import test from 'ava';
 import { backend, cmRef, grafanaService, prometheusService, startDaemon } from './helpers.js';
-import { eventually } from '../helpers/bundles.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { bundle, detectorSource, eventually, service, tempDir } from '../helpers/bundles.js';
 
 test('a Prometheus appears → its toolset is published; it goes → the toolset goes', async (t) => {
   const h = await startDaemon(t);
@@ -96,4 +98,23 @@ test('readiness: not ready while the API server fails, with the reason; ready ag
   h.emu.faults.clearFailures();
   await eventually(() => h.daemon.readiness().ready, 10_000);
   t.pass();
+});
+
+test('a Service a plugin failed on is detected again with backoff, not left until the next resync', async (t) => {
+  const { dir, cleanup } = await tempDir('flaky-plugin');
+  t.teardown(cleanup);
+  const pluginsDir = path.join(dir, 'plugins');
+  await mkdir(pluginsDir);
+  // Fails the first time it sees a Service of its own (as a call that times out on a busy node would), then answers.
+  const source = detectorSource({
+    name: 'flaky',
+    extra: 'let failed = false;',
+    answer: "failed ? { port: 'http' } : ((failed = true), (() => { throw new Error('flaky the first time'); })())",
+  });
+  await writeFile(path.join(pluginsDir, 'flaky.js'), await bundle(dir, 'flaky', source));
+  const h = await startDaemon(t, { options: { pluginsDir } });
+  h.emu.create(service('widget', 'apps', { 'test/flaky': 'yes' }));
+  const detected = await eventually(() => h.daemon.model.snapshot().detected.find((d) => d.key === 'apps/widget'));
+  t.is(detected.detector, 'flaky');
+  t.is(h.daemon.registry.list().find((p) => p.name === 'flaky')?.stats?.failures, 1, 'it did fail once, and was asked again');
 });

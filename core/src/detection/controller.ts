@@ -107,8 +107,11 @@ export class DetectionController {
       const keys = await this.queue.getBatch(max);
       if (keys.length === 0) break;
       try {
-        await (this.options.lock ? this.options.lock.run(() => this.detect(keys)) : this.detect(keys));
-        for (const k of keys) this.queue.forget(k);
+        const unsure = await (this.options.lock ? this.options.lock.run(() => this.detect(keys)) : this.detect(keys));
+        for (const k of keys) {
+          if (unsure.has(k)) this.queue.addRateLimited(k);
+          else this.queue.forget(k);
+        }
       } catch (err) {
         this.options.log?.error('detection run failed; retrying with backoff', { error: (err as Error).message, services: keys.length });
         for (const k of keys) this.queue.addRateLimited(k);
@@ -120,7 +123,12 @@ export class DetectionController {
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  private async detect(keys: readonly string[]): Promise<void> {
+  /**
+   * Detects `keys`; returns those to try again: a plugin failed on them (timed out on a busy node, ran out of
+   * memory, threw), so the answer it would have given is unknown. Retried with backoff until a run goes
+   * through; a plugin that keeps failing is quarantined (sandbox/plugin.ts), which ends the retries.
+   */
+  private async detect(keys: readonly string[]): Promise<Set<string>> {
     const started = process.hrtime.bigint();
     const views: ServiceView[] = [];
     const gone: string[] = [];
@@ -146,5 +154,6 @@ export class DetectionController {
     this.options.model.apply([...results.map((r): [string, typeof r] => [r.key, r]), ...gone.map((k): [string, undefined] => [k, undefined])]);
     this.runs += 1;
     this.options.observer?.run?.(keys.length, Number(process.hrtime.bigint() - started) / 1e9);
+    return new Set(results.filter((r) => r.trace.some((step) => step.outcome === 'failed' && step.errorType !== 'quarantined')).map((r) => r.key));
   }
 }
