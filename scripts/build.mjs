@@ -7,29 +7,27 @@ import { readdir, rm, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
+import { daemonBundleOptions } from './daemon-bundle.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const at = (...p) => path.join(root, ...p);
 
-async function buildNodeLibrary(pkg, entries) {
+const LIBRARY = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' };
+
+async function buildNodeLibrary(pkg, entries, options = LIBRARY) {
   await rm(at(pkg, 'dist'), { recursive: true, force: true });
   await build({
+    ...options,
     entryPoints: Object.fromEntries(Object.entries(entries).map(([out, src]) => [out, at(pkg, 'src', src)])),
     outdir: at(pkg, 'dist'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
     sourcemap: 'linked',
-    logLevel: 'warning',
   });
 }
 
 async function main() {
   if (!existsSync(at('sdk', 'src', 'index.ts'))) return; // nothing to build yet (first bootstrap)
   await buildNodeLibrary('sdk', { index: 'index.ts', testing: 'testing.ts', build: 'build.ts', cli: 'cli.ts' });
-  await buildNodeLibrary('core', { cli: 'cli.ts', sandbox: 'sandbox/index.ts' });
+  await buildNodeLibrary('core', { cli: 'cli.ts', sandbox: 'sandbox/index.ts' }, daemonBundleOptions);
 
   // Built-in plugins: built with the SDK's own build command, exactly as a plugin author's would be.
   const { buildPlugin } = await import(pathToFileURL(at('sdk', 'dist', 'build.js')).href);

@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { daemonBundleOptions } from '../../scripts/daemon-bundle.mjs';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Grant, ProxyTarget, TokenUser } from '../../core/src/emulator/index.js';
 import type { EmulatorSetup } from './emulator-runner.js';
@@ -70,16 +71,8 @@ async function prepare(): Promise<Env> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const runner = path.join(repoRoot, 'test/.tmp/bench-daemon-runner.mjs');
-  await build({
-    entryPoints: [path.join(repoRoot, 'test/bench/daemon-runner.ts')],
-    outfile: runner,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  // Bundled exactly as core/dist/cli.js is (scripts/daemon-bundle.mjs), so the memory figures are the daemon's.
+  await build({ ...daemonBundleOptions, entryPoints: [path.join(repoRoot, 'test/bench/daemon-runner.ts')], outfile: runner });
   return { dir, runner };
 }
 
