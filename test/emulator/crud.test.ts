@@ -248,6 +248,42 @@ test('limit and continue page through a list', async (t) => {
   t.is(pages, 3);
 });
 
+test('later pages come from the first page\'s revision: writes in between do not show, as with etcd', async (t) => {
+  const emu = await emulator(t);
+  const { core } = clients(emu);
+  emu.seed(['a', 'b', 'c', 'd', 'e'].map((n) => cm(n)));
+  const first = await core.listNamespacedConfigMap({ namespace: 'default', limit: 2 });
+  t.deepEqual(first.items.map((i) => i.metadata?.name), ['a', 'b']);
+  // Between pages: one created, one deleted, one changed.
+  emu.create(cm('cc'));
+  emu.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'd' });
+  emu.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'e' }, { data: { changed: 'yes' } });
+  const rest = await core.listNamespacedConfigMap({ namespace: 'default', limit: 10, _continue: first.metadata?._continue });
+  t.deepEqual(rest.items.map((i) => i.metadata?.name), ['c', 'd', 'e'], 'the list as it was when the first page was served');
+  t.is(rest.items[2]?.data?.changed, undefined);
+  t.is(rest.metadata?.resourceVersion, first.metadata?.resourceVersion);
+  t.falsy(rest.metadata?._continue);
+  // A fresh list sees the writes.
+  const now = await core.listNamespacedConfigMap({ namespace: 'default' });
+  t.deepEqual(now.items.map((i) => i.metadata?.name), ['a', 'b', 'c', 'cc', 'e']);
+});
+
+test('a continue token older than the history is 410 Expired, with a token for the rest as of now', async (t) => {
+  const emu = await emulator(t, { historyWindow: 2 });
+  const { core } = clients(emu);
+  emu.seed(['a', 'b', 'c', 'd'].map((n) => cm(n)));
+  const first = await core.listNamespacedConfigMap({ namespace: 'default', limit: 2 });
+  for (const n of ['x1', 'x2', 'x3']) emu.create(cm(n));
+  const res = await raw(emu, `/api/v1/namespaces/default/configmaps?limit=2&continue=${encodeURIComponent(first.metadata!._continue!)}`);
+  t.is(res.status, 410);
+  const status = res.json() as { reason: string; message: string; code: number; metadata: { continue?: string } };
+  t.is(status.reason, 'Expired');
+  t.regex(status.message, /^The provided continue parameter is too old to display a consistent list result/);
+  t.truthy(status.metadata.continue);
+  const rest = await core.listNamespacedConfigMap({ namespace: 'default', _continue: status.metadata.continue });
+  t.deepEqual(rest.items.map((i) => i.metadata?.name), ['c', 'd', 'x1', 'x2', 'x3'], 'the inconsistent continuation: the rest, as of now');
+});
+
 test('Services get defaults, a cluster IP, and DELETE returns the object', async (t) => {
   const emu = await emulator(t);
   const { core } = clients(emu);

@@ -6,7 +6,7 @@ import { nextManagedFields } from './managedfields.js';
 import { applyJsonPatch, decodeJsonPatch, mergePatch, strategicMergePatch, type PatchType } from './patch.js';
 import { apiVersionOf, groupKind, groupResource, type ResourceType, type StrategyContext } from './resources.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, type Selector } from './selectors.js';
-import { errors, FieldError, makeStatus } from './status.js';
+import { ApiError, errors, FieldError, makeStatus } from './status.js';
 import type { Store, StoredEvent } from './store.js';
 import { deepClone, deepEqual, isJsonObject, metaOf, str, stringMap, type JsonObject, type JsonValue, type KubeObject } from './types.js';
 import { validateMetaMaps } from './validation.js';
@@ -148,6 +148,12 @@ interface ContinueToken {
   start: string;
 }
 
+/** The revision in a continue token that asks for the rest of a list as of now (upstream's "inconsistent continue"). */
+const INCONSISTENT_RV = -1;
+
+const CONTINUE_TOO_OLD =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
 function encodeContinue(t: ContinueToken): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: t.rv, start: t.start })).toString('base64');
 }
@@ -183,14 +189,24 @@ export class Registry {
     const sel = compileSelector(rt, opts.labelSelector, opts.fieldSelector);
     let rv = this.store.currentResourceVersion();
     let start: string | undefined;
+    let stored = this.store.list(rt, namespace);
     if (opts.continue) {
       const t = decodeContinue(opts.continue);
-      rv = t.rv;
       start = t.start;
+      // Later pages come from the first page's revision, as etcd serves them; -1 (the token a 410 hands out)
+      // means "the rest, as of now", knowingly inconsistent.
+      if (t.rv !== INCONSISTENT_RV) {
+        const at = this.store.listAt(rt, namespace, t.rv);
+        if ('expired' in at) {
+          const status = errors.expired(CONTINUE_TOO_OLD).status;
+          (status.metadata as { continue?: string }).continue = encodeContinue({ rv: INCONSISTENT_RV, start: t.start });
+          throw new ApiError(status);
+        }
+        rv = t.rv;
+        stored = at.items;
+      }
     }
-    const matching = this.store
-      .list(rt, namespace)
-      .filter((e) => (start === undefined || e.key >= start) && objectMatches(rt, sel, e.object));
+    const matching = stored.filter((e) => (start === undefined || e.key >= start) && objectMatches(rt, sel, e.object));
     const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : undefined;
     const page = limit === undefined ? matching : matching.slice(0, limit);
     const metadata: JsonObject = { resourceVersion: String(rv) };

@@ -121,6 +121,33 @@ export class Store {
     return { events: h.events.filter((e) => e.rv > rv) };
   }
 
+  /**
+   * Stored objects as they were at `rv`, in key order (read-only): what etcd serves for a list at an old
+   * revision, which is how the API server keeps the pages of a paginated list consistent. The current table
+   * with the changes since `rv` undone; expired when the history no longer reaches back that far.
+   */
+  listAt(rt: ResourceType, namespace: string | undefined, rv: number): { items: Array<{ key: string; object: KubeObject }> } | { expired: true } {
+    const since = this.since(rt, rv);
+    if ('expired' in since) return { expired: true };
+    const current = this.list(rt, namespace);
+    if (since.events.length === 0) return { items: current };
+    // Per key touched since rv: its state at rv (undefined = it did not exist then).
+    const then = new Map<string, KubeObject | undefined>();
+    for (let i = since.events.length - 1; i >= 0; i--) {
+      const ev = since.events[i]!;
+      const md = metaOf(ev.object);
+      then.set(objectKey(rt.namespaced ? str(md.namespace) : undefined, str(md.name) ?? ''), ev.type === 'ADDED' ? undefined : ev.prev);
+    }
+    const items = current.filter((e) => !then.has(e.key));
+    for (const [key, object] of then) {
+      if (object === undefined) continue;
+      if (namespace !== undefined && str(metaOf(object).namespace) !== namespace) continue;
+      items.push({ key, object });
+    }
+    items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { items };
+  }
+
   /** Namespaces that currently hold at least one object. */
   namespaces(): Set<string> {
     const out = new Set<string>();
