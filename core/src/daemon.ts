@@ -213,22 +213,20 @@ export class Daemon {
    * settings. Then every Service is re-detected under it, so no detection is lost across the swap.
    */
   async applyConfig(config: Config): Promise<{ enabled: number; disabled: number; warnings: string[] }> {
-    const restartOnly: string[] = [];
-    const before = this.config;
-    if (before.healthCheck.concurrency !== config.healthCheck.concurrency) restartOnly.push('health_check.concurrency');
-    if (before.healthCheck.intervalMs !== config.healthCheck.intervalMs) restartOnly.push('health_check.interval');
-    if (before.resyncIntervalMs !== config.resyncIntervalMs) restartOnly.push('resync_interval');
     await this.configLock.run(async () => {
       this.config = config;
       await this.registry.applyConfig(config);
     });
+    this.health.configure({ concurrency: config.healthCheck.concurrency, intervalMs: config.healthCheck.intervalMs });
+    this.services.setRelistInterval(config.resyncIntervalMs);
+    this.configMaps.setRelistInterval(config.resyncIntervalMs);
+    this.reconciler.setResyncInterval(config.resyncIntervalMs);
     this.detection.enqueueAll();
     this.updateHealthTargets();
     this.reconciler.trigger();
     const ordering = this.registry.ordering();
     const enabled = ordering.detectors.filter((d) => d.enabled).length;
     const warnings = [...ordering.warnings];
-    if (restartOnly.length > 0) warnings.push(`changed ${restartOnly.join(', ')}: takes effect at the next restart (everything else is live)`);
     return { enabled, disabled: ordering.detectors.length - enabled, warnings };
   }
 

@@ -4,6 +4,7 @@ import { backend, cmRef, grafanaService, prometheusService, startDaemon } from '
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundle, detectorSource, eventually, service, tempDir } from '../helpers/bundles.js';
+import { parseConfig } from '../../core/src/config/load.js';
 
 test('a Prometheus appears → its toolset is published; it goes → the toolset goes', async (t) => {
   const h = await startDaemon(t);
@@ -117,4 +118,21 @@ test('a Service a plugin failed on is detected again with backoff, not left unti
   const detected = await eventually(() => h.daemon.model.snapshot().detected.find((d) => d.key === 'apps/widget'));
   t.is(detected.detector, 'flaky');
   t.is(h.daemon.registry.list().find((p) => p.name === 'flaky')?.stats?.failures, 1, 'it did fail once, and was asked again');
+});
+
+test('a reload changes health_check.interval and resync_interval live: no restart', async (t) => {
+  const h = await startDaemon(t);
+  const prom = await backend(t);
+  h.emu.registerProxyTarget({ namespace: 'monitoring', name: 'obs-kube-prometheus-st-prometheus', port: 'http-web', url: prom.url });
+  h.emu.create(prometheusService('obs'));
+  await eventually(() => prom.hits() > 0);
+  const before = prom.hits();
+  await new Promise((r) => setTimeout(r, 300));
+  t.is(prom.hits(), before, 'the default interval (1m): no re-check yet');
+  const parsed = parseConfig('health_check:\n  interval: 1s\n  concurrency: 2\nresync_interval: 1h\n', 'detector-config.yaml');
+  if (!parsed.ok) return t.fail(parsed.errors.map((e) => e.message).join('; '));
+  const outcome = await h.daemon.applyConfig(parsed.config);
+  t.deepEqual(outcome.warnings.filter((w) => /restart/.test(w)), [], 'nothing waits for a restart');
+  await eventually(() => prom.hits() >= before + 2, 5000); // every second now, not every minute
+  t.pass();
 });

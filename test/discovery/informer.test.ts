@@ -96,3 +96,16 @@ test('a large cluster is listed in pages (limit/continue) and nothing is lost be
   t.is(informer.size, 1234);
   t.truthy(informer.get('ns1/s1233'));
 });
+
+test('the relist period can change while running (a config reload): off, then every 100 ms', async (t) => {
+  const { emu, informer } = await setup(t, { relistIntervalMs: 0 });
+  emu.create(service('a', 'ns1'));
+  informer.start();
+  await informer.waitForSync();
+  const lists = informer.stats.lists;
+  await new Promise((r) => setTimeout(r, 250));
+  t.is(informer.stats.lists, lists, 'no periodic relist while it is off');
+  informer.setRelistInterval(100);
+  await eventually(() => informer.stats.lists >= lists + 2, 3000);
+  t.pass();
+});

@@ -161,6 +161,34 @@ test('Semaphore hands slots over in order and never exceeds its limit', async (t
   t.throws(() => new Semaphore(0), { instanceOf: RangeError });
 });
 
+test('Semaphore: a raised limit admits waiters at once; a lowered one holds new entries until holders release', async (t) => {
+  const s = new Semaphore(1);
+  const r1 = await s.acquire();
+  let got2 = false;
+  let got3 = false;
+  const w2 = s.acquire().then((r) => ((got2 = true), r));
+  const w3 = s.acquire().then((r) => ((got3 = true), r));
+  s.setLimit(3);
+  const [r2, r3] = await Promise.all([w2, w3]);
+  t.true(got2 && got3);
+  t.is(s.inUse, 3);
+  s.setLimit(1);
+  let got4 = false;
+  const w4 = s.acquire().then((r) => ((got4 = true), r));
+  r1();
+  r2();
+  await new Promise((r) => setImmediate(r));
+  t.false(got4, 'still two over the new limit of one… then one: no room yet');
+  t.is(s.inUse, 1);
+  r3();
+  const r4 = await w4;
+  t.true(got4);
+  t.is(s.inUse, 1);
+  r4();
+  t.is(s.inUse, 0);
+  t.throws(() => s.setLimit(0), { instanceOf: RangeError });
+});
+
 test('defaultProbeMode: direct in a pod, through the API server from outside', (t) => {
   t.is(defaultProbeMode({ inCluster: true }), 'direct');
   t.is(defaultProbeMode({ inCluster: false }), 'proxy');

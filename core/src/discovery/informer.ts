@@ -77,7 +77,10 @@ export class Informer<T> {
   /** The last list/watch failure, cleared by the next successful list or event (readiness reads it). */
   lastError: string | undefined;
 
+  private relistIntervalMs: number;
+
   constructor(private readonly options: InformerOptions<T>) {
+    this.relistIntervalMs = options.relistIntervalMs ?? 0;
     this.clock = options.clock ?? systemClock;
   }
 
@@ -153,8 +156,17 @@ export class Informer<T> {
     }
   }
 
+  /** Changes the full relist period (a config reload): the next relist is that long from now. */
+  setRelistInterval(ms: number): void {
+    if (ms === this.relistIntervalMs) return;
+    this.relistIntervalMs = ms;
+    this.relistTimer?.cancel();
+    this.relistTimer = undefined;
+    this.scheduleRelist();
+  }
+
   private scheduleRelist(): void {
-    const every = this.options.relistIntervalMs ?? 0;
+    const every = this.relistIntervalMs;
     if (every <= 0 || !this.running) return;
     this.relistTimer = this.clock.setTimeout(() => {
       void this.run(true).finally(() => this.scheduleRelist());

@@ -84,7 +84,7 @@ export class HealthChecker {
   private readonly listeners: HealthListener[] = [];
   private readonly gate: Semaphore;
   private readonly prober: Prober;
-  private readonly intervalMs: number;
+  private intervalMs: number;
   private readonly jitter: number;
   private readonly clock: Clock;
   private readonly observer: HealthObserver | undefined;
@@ -97,6 +97,22 @@ export class HealthChecker {
     this.jitter = Math.min(1, Math.max(0, options.jitter ?? 0.1));
     this.clock = options.clock ?? systemClock;
     this.observer = options.observer;
+  }
+
+  /**
+   * Applies new health_check.concurrency and interval (a config reload): the limit at once, the interval from
+   * each target's next check on (a pending re-check is rescheduled with it).
+   */
+  configure(settings: { concurrency: number; intervalMs: number }): void {
+    this.gate.setLimit(settings.concurrency);
+    if (settings.intervalMs === this.intervalMs) return;
+    this.intervalMs = settings.intervalMs;
+    for (const e of this.entries.values()) {
+      if (e.timer === undefined) continue;
+      e.timer.cancel();
+      e.timer = undefined;
+      this.scheduleNext(e);
+    }
   }
 
   /** Checks every enabled target now, then periodically. */

@@ -3,8 +3,22 @@ export class Semaphore {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly limit: number) {
+  constructor(private limit: number) {
+    Semaphore.check(limit);
+  }
+
+  private static check(limit: number): void {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${limit}`);
+  }
+
+  /** Changes the limit: a raised one admits waiters at once, a lowered one takes effect as holders release. */
+  setLimit(limit: number): void {
+    Semaphore.check(limit);
+    this.limit = limit;
+    while (this.active < this.limit && this.waiting.length > 0) {
+      this.active++;
+      this.waiting.shift()!();
+    }
   }
 
   /** Resolves with a release function once a slot is free; releasing twice is harmless. */
@@ -15,7 +29,8 @@ export class Semaphore {
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiting.shift();
+      // Handed straight to the next waiter, unless the limit was lowered meanwhile.
+      const next = this.active <= this.limit ? this.waiting.shift() : undefined;
       if (next) next();
       else this.active--;
     };

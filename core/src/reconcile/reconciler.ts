@@ -80,7 +80,15 @@ export class ConfigMapReconciler {
   /** The last outcome, for readiness and the API. */
   last: { result: ReconcileResult; at: number; error?: string } | undefined;
 
+  private resyncMs: number;
+
+  /** Changes the resync period (a config reload); it applies from the next reconcile on. */
+  setResyncInterval(ms: number): void {
+    this.resyncMs = ms;
+  }
+
   constructor(private readonly options: ReconcilerOptions) {
+    this.resyncMs = options.resyncMs ?? 300_000;
     this.clock = options.clock ?? systemClock;
     this.queue = new WorkQueue(this.clock, options.backoff ?? { baseMs: 500, maxMs: 60_000 });
     this.api = options.kc.makeApiClient(CoreV1Api);
@@ -126,7 +134,7 @@ export class ConfigMapReconciler {
         result = await this.reconcileOnce();
         this.last = { result, at: this.clock.now() };
         this.queue.forget(key);
-        this.queue.addAfter(key, this.options.resyncMs ?? 300_000);
+        this.queue.addAfter(key, this.resyncMs);
       } catch (err) {
         result = err instanceof DesiredError ? 'invalid' : 'error';
         const message = err instanceof ApiException ? describeError(err) : (err as Error).message;
@@ -134,7 +142,7 @@ export class ConfigMapReconciler {
         if (err instanceof DesiredError) {
           this.options.log?.error('not writing the ConfigMap', { reason: err.reason, error: err.message });
           this.queue.forget(key);
-          this.queue.addAfter(key, this.options.resyncMs ?? 300_000);
+          this.queue.addAfter(key, this.resyncMs);
         } else {
           this.options.observer?.updateError?.(errorType(err));
           const delay = this.queue.addRateLimited(key);
