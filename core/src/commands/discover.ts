@@ -8,13 +8,11 @@ import { Daemon } from '../daemon.js';
 import type { Leadership } from '../daemon.js';
 import { ownNamespace } from '../kube/connect.js';
 import { createLogger } from '../log.js';
-import { builtinPluginsDir } from '../paths.js';
-import { defaultProbeMode } from '../health/index.js';
 import type { ProbeMode } from '../health/index.js';
 import { mergeConfigMap } from '../reconcile/merge.js';
 import { projectConfigMap } from '../reconcile/reconciler.js';
-import { podSandboxLimits } from '../sandbox/limits.js';
 import { loadConfigOrFail } from './config-file.js';
+import { baseDaemonOptions } from './daemon-options.js';
 import { CommandError, configOption, connectOrFail, envOption, pluginsDirOption } from './shared.js';
 import { unifiedDiff } from './diff.js';
 
@@ -69,19 +67,7 @@ async function discoverOnce(opts: DiscoverOptions): Promise<void> {
   const namespace = ownNamespace(opts.namespace);
   const config = await loadConfigOrFail(opts.config, opts.pluginsDir, (m) => log.warn(m));
   const leadership = new ManualLeadership();
-  const daemon = new Daemon({
-    kc: connection.kc,
-    config,
-    namespace,
-    configMap: opts.configmap,
-    builtinDir: builtinPluginsDir(),
-    pluginsDir: opts.pluginsDir,
-    probeMode: opts.healthCheckVia ?? defaultProbeMode({ inCluster: connection.inCluster }),
-    clusterDomain: opts.clusterDomain,
-    limits: podSandboxLimits(),
-    leadership,
-    log,
-  });
+  const daemon = new Daemon({ ...baseDaemonOptions(connection, config, namespace, opts, log), leadership });
   try {
     await daemon.start();
     await daemon.detection.whenIdle();

@@ -4,19 +4,17 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Server } from 'node:http';
-import { podSandboxLimits } from '../sandbox/limits.js';
 import { noClusterConfigured, ownNamespace } from '../kube/connect.js';
 import type { Connection } from '../kube/connect.js';
 import { startDemoCluster } from '../demo.js';
 import type { DemoCluster } from '../demo.js';
-import { builtinPluginsDir, repoFile } from '../paths.js';
+import { repoFile } from '../paths.js';
 import { createLogger } from '../log.js';
 import type { Logger } from '../log.js';
 import { Daemon } from '../daemon.js';
 import type { Leadership } from '../daemon.js';
 import { defaultIdentity } from '../leader/index.js';
 import { LeaseLeadership } from '../leader/leadership.js';
-import { defaultProbeMode } from '../health/index.js';
 import type { ProbeMode } from '../health/index.js';
 import { formatProblem } from '../config/load.js';
 import { ConfigReloader } from '../config/reloader.js';
@@ -25,6 +23,7 @@ import { authMiddleware } from '../http/auth.js';
 import { buildServer, trackDaemon } from '../http/server.js';
 import { createMetrics } from '../metrics/index.js';
 import { PACKAGE_VERSION } from '../version.js';
+import { baseDaemonOptions } from './daemon-options.js';
 import { CommandError, EXIT, configOption, connectOrFail, envOption, parseRef, pluginsDirOption } from './shared.js';
 import { parseDuration } from '../config/schema.js';
 
@@ -110,8 +109,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`--port must be a port number, got "${opts.port}"`);
   const restart = opts.restartDeployment ? parseRef(opts.restartDeployment, '--restart-deployment') : undefined;
-  const probeMode = opts.healthCheckVia ?? defaultProbeMode({ inCluster: connection.inCluster });
-  const limits = podSandboxLimits();
+  const base = baseDaemonOptions(connection, config, namespace, opts, log);
 
   log.info('starting dynamic-toolset', {
     cluster: connection.description,
@@ -119,8 +117,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     configMap: opts.configmap,
     config: source.description,
     pluginsDir: opts.pluginsDir,
-    healthCheckVia: probeMode,
-    isolateMemoryLimitMiB: limits.memoryLimitMb,
+    healthCheckVia: base.probeMode,
+    isolateMemoryLimitMiB: base.limits.memoryLimitMb,
     leaderElection: opts.leaderElect === 'true',
     auth: opts.auth === 'true',
   });
@@ -151,18 +149,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const metrics = createMetrics({ version: PACKAGE_VERSION });
   metrics.configLoaded();
   const daemon = new Daemon({
-    kc: connection.kc,
-    config,
-    namespace,
-    configMap: opts.configmap,
-    builtinDir: builtinPluginsDir(),
-    pluginsDir: opts.pluginsDir,
-    probeMode,
-    clusterDomain: opts.clusterDomain,
-    limits,
+    ...base,
     ...(leadership ? { leadership } : {}),
     ...(restart ? { restart } : {}),
-    log,
     observers: { plugins: metrics.pluginObserver(), engine: metrics.engineObserver(), health: metrics.healthObserver(), reconciler: metrics.reconcilerObserver() },
   });
 
