@@ -138,3 +138,22 @@ test.serial('a plugin that once ran out its time never runs on the daemon thread
     await d.stop();
   }
 });
+
+test.serial('a slow plugin (no failure, 100 ms on one Service) runs on the daemon thread once at most, then on isolate threads', async (t) => {
+  const d = await daemon(['slow']);
+  try {
+    await d.detect(); // 100 ms: inside its time limit, slower than the daemon thread allows
+    t.false(d.info('slow').stats?.syncCalls, 'moved off the daemon thread');
+    t.is(d.info('slow').stats?.failures, 0, 'being slow is not a failure');
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 10);
+    try {
+      await d.detect();
+    } finally {
+      clearInterval(timer);
+    }
+    t.true(ticks >= 4, `timers kept firing during its 100 ms of work (${ticks} ticks)`);
+  } finally {
+    await d.stop();
+  }
+});

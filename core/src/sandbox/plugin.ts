@@ -21,6 +21,8 @@ export interface SandboxLimits {
    * costs microseconds instead of a thread round trip per plugin. 0 turns it off.
    */
   syncBatchMax: number;
+  /** A call on the daemon's thread that takes longer than this moves the plugin to isolate threads for good. */
+  syncSlowMs: number;
 }
 
 export const DEFAULT_LIMITS: SandboxLimits = {
@@ -30,6 +32,7 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   callPerServiceMs: 1,
   quarantineAfter: 5,
   syncBatchMax: 16,
+  syncSlowMs: 50,
 };
 
 /** What a plugin answered for one Service. */
@@ -64,7 +67,8 @@ export interface PluginStats {
   quarantined: boolean;
   /**
    * Small batches may run on the daemon's thread. Lost for good (until the bundle is loaded again) at the
-   * first timeout, memory kill or crash: a plugin that once ran out its time never again holds up the daemon.
+   * first timeout, memory kill or crash, or a call slower than `syncSlowMs`: a plugin that once held up the
+   * daemon does not get to do it again.
    */
   syncCalls: boolean;
   lastError?: { kind: FailureKind; message: string; at: string; service?: string };
@@ -186,6 +190,7 @@ export class SandboxedPlugin {
       // After a failure part way: the rest of the batch, for this plugin alone.
       if (offset > 0) input = detectPayloadText(views.slice(offset));
       const started = process.hrtime.bigint();
+      const sync = this.stats.syncCalls && remaining <= this.limits.syncBatchMax;
       let partial: HarnessPartial | undefined;
       try {
         await this.ensureIsolate();
@@ -197,8 +202,9 @@ export class SandboxedPlugin {
           (text) => {
             partial = parsePartial(text);
           },
-          this.stats.syncCalls && remaining <= this.limits.syncBatchMax,
+          sync,
         );
+        if (sync && seconds(started) * 1000 > this.limits.syncSlowMs) this.stats.syncCalls = false;
         this.stats.calls += 1;
         this.observer.call?.(this.name, 'detect', seconds(started), true);
         this.sinceCollect += typeof input === 'string' ? input.length : input.text.length;
