@@ -125,6 +125,7 @@ test.serial('a plugin that once ran out its time never runs on the daemon thread
     t.true(d.info('loop-one').stats?.syncCalls, 'a fresh plugin may run small batches on the daemon thread');
     await d.detect(); // loops on loki until the time limit: this one call may hold the daemon thread up
     t.false(d.info('loop-one').stats?.syncCalls, 'the timeout took that away');
+    t.regex(d.info('loop-one').stats?.syncCallsLost ?? '', /^timeout: /);
     let ticks = 0;
     const timer = setInterval(() => (ticks += 1), 10);
     try {
@@ -144,6 +145,7 @@ test.serial('a slow plugin (no failure, 100 ms on one Service) runs on the daemo
   try {
     await d.detect(); // 100 ms: inside its time limit, slower than the daemon thread allows
     t.false(d.info('slow').stats?.syncCalls, 'moved off the daemon thread');
+    t.regex(d.info('slow').stats?.syncCallsLost ?? '', /^a call took \d+ ms of CPU \(more than 50 ms\)$/);
     t.is(d.info('slow').stats?.failures, 0, 'being slow is not a failure');
     let ticks = 0;
     const timer = setInterval(() => (ticks += 1), 10);

@@ -68,7 +68,7 @@ test('services, toolsets, statistics, plugins and explain describe what the daem
 
   const plugins = await get('/api/v1/plugins');
   t.is((plugins.body.plugins as unknown[]).length, 8);
-  t.like((plugins.body.plugins as Array<Record<string, unknown>>).find((p) => p.name === 'grafana'), { source: 'built-in', status: 'active', quarantined: false });
+  t.like((plugins.body.plugins as Array<Record<string, unknown>>).find((p) => p.name === 'grafana'), { source: 'built-in', status: 'active', quarantined: false, fast_path: true, fast_path_lost: null });
 
   const explain = await get('/api/v1/services/monitoring/obs-grafana/explain');
   t.is(explain.status, 200);

@@ -21,7 +21,7 @@ export interface SandboxLimits {
    * costs microseconds instead of a thread round trip per plugin. 0 turns it off.
    */
   syncBatchMax: number;
-  /** A call on the daemon's thread that takes longer than this moves the plugin to isolate threads for good. */
+  /** A call on the daemon's thread that uses more CPU than this moves the plugin to isolate threads for good. */
   syncSlowMs: number;
 }
 
@@ -71,6 +71,8 @@ export interface PluginStats {
    * daemon does not get to do it again.
    */
   syncCalls: boolean;
+  /** Why `syncCalls` was lost. */
+  syncCallsLost?: string;
   lastError?: { kind: FailureKind; message: string; at: string; service?: string };
 }
 
@@ -194,7 +196,9 @@ export class SandboxedPlugin {
       let partial: HarnessPartial | undefined;
       try {
         await this.ensureIsolate();
-        const out = await this.isolate.call(
+        const isolate = this.isolate;
+        const cpuBefore = isolate.cpuTimeNs;
+        const out = await isolate.call(
           'detect',
           input,
           this.limits.callBaseMs + this.limits.callPerServiceMs * remaining,
@@ -204,7 +208,9 @@ export class SandboxedPlugin {
           },
           sync,
         );
-        if (sync && seconds(started) * 1000 > this.limits.syncSlowMs) this.stats.syncCalls = false;
+        // CPU time, not wall time: a daemon thread that was merely descheduled on a busy node is no plugin's fault.
+        const cpuMs = Number(isolate.cpuTimeNs - cpuBefore) / 1e6;
+        if (sync && cpuMs > this.limits.syncSlowMs) this.loseSyncCalls(`a call took ${Math.round(cpuMs)} ms of CPU (more than ${this.limits.syncSlowMs} ms)`);
         this.stats.calls += 1;
         this.observer.call?.(this.name, 'detect', seconds(started), true);
         this.sinceCollect += typeof input === 'string' ? input.length : input.text.length;
@@ -327,6 +333,12 @@ export class SandboxedPlugin {
     return { kind: 'detected', detection: v.value, usedSiblings };
   }
 
+  private loseSyncCalls(reason: string): void {
+    if (!this.stats.syncCalls) return;
+    this.stats.syncCalls = false;
+    this.stats.syncCallsLost = reason;
+  }
+
   private recordSuccess(): void {
     this.stats.consecutiveFailures = 0;
   }
@@ -336,7 +348,7 @@ export class SandboxedPlugin {
     this.stats.consecutiveFailures += 1;
     this.stats.lastError = { kind: e.kind, message: e.message, at: new Date().toISOString(), ...(service ? { service } : {}) };
     this.observer.failure?.({ plugin: this.name, kind: e.kind, message: e.message, ...(service ? { service } : {}) });
-    if (e.kind === 'timeout' || e.kind === 'memory' || e.kind === 'crashed') this.stats.syncCalls = false;
+    if (e.kind === 'timeout' || e.kind === 'memory' || e.kind === 'crashed') this.loseSyncCalls(`${e.kind}: ${e.message}`);
     // A crashed or abandoned isolate (see RUNAWAY_GRACE_MS in isolate.ts) is not worth another try.
     if (!this.stats.quarantined && (this.stats.consecutiveFailures >= this.limits.quarantineAfter || e.kind === 'crashed')) {
       this.stats.quarantined = true;

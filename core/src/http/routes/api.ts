@@ -168,6 +168,9 @@ export function apiRoutes({ daemon, reloader }: ApiSources): Router {
       calls: p.stats?.calls ?? 0,
       failures: p.stats?.failures ?? 0,
       quarantined: p.stats?.quarantined ?? false,
+      // Small batches run on the daemon's thread until the plugin times out or is slow once (sandbox/plugin.ts).
+      fast_path: p.stats?.syncCalls ?? false,
+      fast_path_lost: p.stats?.syncCallsLost ?? null,
     }));
     const last = reloader.last;
     ctx.body = {
