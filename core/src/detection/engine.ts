@@ -59,8 +59,6 @@ export interface DetectOptions {
 export const DEFAULT_BATCH_SIZE = 500;
 /** Batches in flight at once (see detectServices). */
 const PIPELINE_DEPTH = 3;
-/** Payload a plugin must have been sent since its last collection for the end of a run to trigger one. */
-const COLLECT_AFTER_RUN_CHARS = 256 * 1024;
 
 /** Detects a set of Services. Never throws because of a plugin. Results come back in input order. */
 export async function detectServices(views: readonly ServiceView[], detectors: readonly DetectorSlot[], options: DetectOptions): Promise<ServiceResult[]> {
@@ -85,7 +83,7 @@ export async function detectServices(views: readonly ServiceView[], detectors: r
     if (inFlight.length >= PIPELINE_DEPTH || start + batchSize >= views.length) results.push(...(await inFlight.shift()!));
   }
   // After a large run (a resync), each isolate drops what it parsed rather than sitting on it until next time.
-  if (views.length > batchSize) await Promise.all(detectors.map((d) => d.plugin.collectGarbage(COLLECT_AFTER_RUN_CHARS)));
+  if (views.length > batchSize) await Promise.all(detectors.map((d) => d.plugin.settle()));
   return results;
 }
 

@@ -67,7 +67,7 @@ export interface PluginStats {
   quarantined: boolean;
   /**
    * Small batches may run on the daemon's thread. Lost for good (until the bundle is loaded again) at the
-   * first timeout, memory kill or crash, or a call slower than `syncSlowMs`: a plugin that once held up the
+   * first timeout, memory kill or crash, or a call using more CPU than `syncSlowMs`: a plugin that once held up the
    * daemon does not get to do it again.
    */
   syncCalls: boolean;
@@ -287,13 +287,18 @@ export class SandboxedPlugin {
     }
   }
 
+  /** After a run: has the isolate collect its garbage if the run sent it a fair amount (see collectGarbage). */
+  settle(): Promise<void> {
+    return this.collectGarbage(SETTLE_MIN_CHARS);
+  }
+
   /**
    * Has the isolate collect its garbage, if it was sent at least `minChars` of payload since it last did.
    * Parsed batches outlive the isolate's small young generation, and V8 would let the old generation grow to
    * half the memory limit before collecting it: with a dozen plugins that is most of the daemon's memory.
    * Never throws; a failed collection is not counted against the plugin.
    */
-  async collectGarbage(minChars = 1): Promise<void> {
+  private async collectGarbage(minChars = 1): Promise<void> {
     if (!this.canCollect || this.stats.quarantined || this.isolate.disposed || this.sinceCollect < minChars) return;
     this.sinceCollect = 0;
     try {
@@ -374,6 +379,8 @@ export class SandboxedPlugin {
 
 /** A collection in the middle of a long run, every this many payload characters (about 12,000 Services). */
 const COLLECT_EVERY_CHARS = 8 * 1024 * 1024;
+/** Payload since the last collection for `settle` to collect: not after re-detecting a changed Service. */
+const SETTLE_MIN_CHARS = 256 * 1024;
 
 /** The payload of a `detect` call over `views`, to hand to every plugin that gets this batch. */
 export function detectPayload(views: readonly ServiceView[]): SharedPayload {
