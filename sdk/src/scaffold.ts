@@ -2,18 +2,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isDnsLabel } from './names.js';
+import { sdkPackageDir } from './self.js';
 
 export class ScaffoldError extends Error {
   override name = 'ScaffoldError';
 }
 
-/** The SDK package directory (for the `file:` dependency of scaffolded projects). */
-export function sdkPackageDir(): string {
-  // src/ or dist/ sit one level below the package root.
-  return fileURLToPath(new URL('../', import.meta.url));
-}
+export { sdkPackageDir };
 
 function files(name: string, type: string, sdkDir: string): Record<string, string> {
   return {
