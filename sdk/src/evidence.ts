@@ -89,6 +89,10 @@ export function isExternalName(service: ServiceView): boolean {
 /**
  * True when `service` is headless and another, non-headless Service in its namespace targets the same pods
  * (same selector) or matches `sameInstall` — i.e. the headless Service is a twin, not the only way in.
+ *
+ * @deprecated Use `yieldsToTwin(service, ctx, wins)`: the rule every built-in detector follows (headless by name
+ * too, overlapping selectors or a `<name>-headless` pair, and only a twin this detector would claim wins). Kept
+ * unchanged for plugins already built on it.
  */
 export function hasNormalTwin(
   service: ServiceView,
@@ -180,7 +184,6 @@ export function looksHeadless(service: ServiceView): boolean {
   );
 }
 
-/** True when both selectors are non-empty and one is contained in the other, i.e. they select overlapping pods. */
 /** True when the headless `twin` mirrors the normal Service `other`: named `<other>-headless`, or selecting overlapping pods. */
 export function isTwinOf(twin: ServiceView, other: ServiceView): boolean {
   const name = twin.metadata.name;
@@ -188,6 +191,19 @@ export function isTwinOf(twin: ServiceView, other: ServiceView): boolean {
   return selectorsOverlap(twin.spec.selector, other.spec.selector);
 }
 
+/**
+ * The headless-twin rule, one endpoint per install: true when `service` looks headless (`looksHeadless`) and a
+ * sibling that is a normal Service (neither headless-looking nor ExternalName) mirrors it (`isTwinOf`) and `wins` —
+ * typically "this detector claims it too, with a usable port". Then that Service is the endpoint and `service` is
+ * skipped; a headless Service with no such twin is the only way in and is kept. Asks `ctx.siblings()` only for a
+ * headless-looking `service`.
+ */
+export function yieldsToTwin(service: ServiceView, ctx: DetectContext<unknown>, wins: (other: ServiceView) => boolean = () => true): boolean {
+  if (!looksHeadless(service)) return false;
+  return ctx.siblings().some((other) => !isExternalName(other) && !looksHeadless(other) && isTwinOf(service, other) && wins(other));
+}
+
+/** True when both selectors are non-empty and one is contained in the other, i.e. they select overlapping pods. */
 export function selectorsOverlap(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
   return selectorCovers(a, b) || selectorCovers(b, a);
 }

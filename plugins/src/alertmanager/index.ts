@@ -21,8 +21,7 @@ import {
   findPortByTarget,
   portRef,
   portScheme,
-  looksHeadless,
-  isTwinOf,
+  yieldsToTwin,
   mentionsAny,
   NON_API_WORDS,
 } from '@kubernaut/toolset-sdk';
@@ -43,13 +42,6 @@ function apiPort(s: ServiceView): ServicePort | undefined {
   return findPort(s, { names: ['http-web', 'web', 'http', 'https'], numbers: [9093, 80] }) ?? findPortByTarget(s, [9093, 'http-web', 'web']);
 }
 
-function hasNormalTwin(s: ServiceView, ctx: DetectContext): boolean {
-  return ctx.siblings().some((o) => {
-    if (isExternalName(o) || looksHeadless(o) || !isAlertmanager(o) || apiPort(o) === undefined) return false;
-    return isTwinOf(s, o);
-  });
-}
-
 export default defineDetector({
   name: 'alertmanager',
   version: '1.0.0',
@@ -59,7 +51,7 @@ export default defineDetector({
     if (isExternalName(service) || !isAlertmanager(service)) return null;
     const port = apiPort(service);
     if (port === undefined) return null;
-    if (looksHeadless(service) && hasNormalTwin(service, ctx)) return null;
+    if (yieldsToTwin(service, ctx, (o) => isAlertmanager(o) && apiPort(o) !== undefined)) return null;
     return { port: portRef(port), scheme: portScheme(service, port), health: { path: '/-/healthy' } };
   },
   toolsets(found): Record<string, ToolsetEntry> {

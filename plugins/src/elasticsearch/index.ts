@@ -28,8 +28,7 @@ import {
   portRef,
   portScheme,
   isHttpsPort,
-  looksHeadless,
-  isTwinOf,
+  yieldsToTwin,
   mentionsAny,
   NON_API_WORDS,
 } from '@kubernaut/toolset-sdk';
@@ -83,13 +82,7 @@ export default defineDetector<Config>({
     if (src === null) return null;
     const port = apiPort(service);
     if (port === undefined) return null;
-    if (looksHeadless(service)) {
-      const twin = ctx.siblings().some((o) => {
-        if (isExternalName(o) || looksHeadless(o) || source(o) === null || apiPort(o) === undefined) return false;
-        return isTwinOf(service, o);
-      });
-      if (twin) return null;
-    }
+    if (yieldsToTwin(service, ctx, (o) => source(o) !== null && apiPort(o) !== undefined)) return null;
     return { port: portRef(port), scheme: scheme(service, src, port, ctx.config ?? {}), health: { path: '/_cluster/health' } };
   },
   toolsets(found): Record<string, ToolsetEntry> {

@@ -17,8 +17,7 @@ import {
   findPortByTarget,
   portRef,
   portScheme,
-  looksHeadless,
-  selectorsOverlap,
+  yieldsToTwin,
   mentionsAny,
   NON_API_WORDS,
 } from '@kubernaut/toolset-sdk';
@@ -45,12 +44,7 @@ export default defineDetector({
     if (isExternalName(service) || !isGrafana(service)) return null;
     const port = apiPort(service);
     if (port === undefined) return null;
-    if (looksHeadless(service)) {
-      const twin = ctx
-        .siblings()
-        .some((o) => !isExternalName(o) && !looksHeadless(o) && isGrafana(o) && apiPort(o) !== undefined && selectorsOverlap(service.spec.selector, o.spec.selector));
-      if (twin) return null;
-    }
+    if (yieldsToTwin(service, ctx, (o) => isGrafana(o) && apiPort(o) !== undefined)) return null;
     return { port: portRef(port), scheme: portScheme(service, port), health: { path: '/api/health' } };
   },
   toolsets(found): Record<string, ToolsetEntry> {

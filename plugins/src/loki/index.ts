@@ -23,7 +23,7 @@ import {
   portRef,
   portScheme,
   looksHeadless,
-  isTwinOf,
+  yieldsToTwin,
   sameInstall,
   mentionsAny,
   NON_API_WORDS,
@@ -52,15 +52,14 @@ function apiPort(s: ServiceView, r: Role): ServicePort | undefined {
     : findPort(s, { names: ['http-metrics', 'http', 'https'], numbers: [3100] });
 }
 
-function supersedes(s: ServiceView, r: Role, other: ServiceView): boolean {
-  if (isExternalName(other) || looksHeadless(other) || !sameInstall(s, other)) return false;
-  const o = role(other);
-  if (o === null || apiPort(other, o) === undefined) return false;
-  if (r === 'query' && o === 'gateway') return true;
-  if (looksHeadless(s) && o === r) {
-    return isTwinOf(s, other);
-  }
-  return false;
+/** True when `other` is a usable Service of the same install in role `r`. */
+function sameInstallRole(s: ServiceView, other: ServiceView, r: Role): boolean {
+  return sameInstall(s, other) && role(other) === r && apiPort(other, r) !== undefined;
+}
+
+/** True when the install of a query-path Service has a gateway: the gateway is its front door. */
+function hasGateway(s: ServiceView, ctx: DetectContext): boolean {
+  return ctx.siblings().some((o) => !isExternalName(o) && !looksHeadless(o) && sameInstallRole(s, o, 'gateway'));
 }
 
 export default defineDetector({
@@ -74,9 +73,8 @@ export default defineDetector({
     if (r === null) return null;
     const port = apiPort(service, r);
     if (port === undefined) return null;
-    if (r === 'query' || looksHeadless(service)) {
-      if (ctx.siblings().some((o) => supersedes(service, r, o))) return null;
-    }
+    if (r === 'query' && hasGateway(service, ctx)) return null;
+    if (yieldsToTwin(service, ctx, (o) => sameInstallRole(service, o, r))) return null;
     return { port: portRef(port), scheme: portScheme(service, port), health: { path: r === 'gateway' ? '/' : '/ready' } };
   },
   toolsets(found): Record<string, ToolsetEntry> {

@@ -29,7 +29,7 @@ import {
   portRef,
   portScheme,
   looksHeadless,
-  isTwinOf,
+  yieldsToTwin,
   sameInstall,
   mentionsAny,
   NON_API_WORDS,
@@ -130,16 +130,16 @@ function detection(s: ServiceView, role: Role, port: ServicePort): Detection {
   return d;
 }
 
-/** True when `other` is a better Service of the same install than `s` (a normal twin, or the install's front door). */
-function supersedes(s: ServiceView, role: Role, other: ServiceView): boolean {
-  if (isExternalName(other) || looksHeadless(other)) return false;
+/** True when `other` plays `role` (same flavor, same front-door rank) and has a usable API port. */
+function playsRole(other: ServiceView, role: Role): boolean {
   const r = classify(other);
-  if (r === null || r.flavor !== role.flavor || apiPort(other, r.flavor) === undefined) return false;
-  if (!role.preferred && r.preferred) return sameInstall(s, other);
-  if (looksHeadless(s) && r.preferred === role.preferred) {
-    return isTwinOf(s, other);
-  }
-  return false;
+  return r !== null && r.flavor === role.flavor && r.preferred === role.preferred && apiPort(other, r.flavor) !== undefined;
+}
+
+/** True when the install of a fallback Service (Thanos query, Mimir query-frontend) has a front door of its flavor. */
+function hasFrontDoor(s: ServiceView, role: Role, ctx: DetectContext): boolean {
+  const door: Role = { flavor: role.flavor, preferred: true };
+  return ctx.siblings().some((o) => !isExternalName(o) && !looksHeadless(o) && sameInstall(s, o) && playsRole(o, door));
 }
 
 export default defineDetector({
@@ -153,9 +153,8 @@ export default defineDetector({
     if (role === null) return null;
     const port = apiPort(service, role.flavor);
     if (port === undefined) return null;
-    if (!role.preferred || looksHeadless(service)) {
-      if (ctx.siblings().some((o) => supersedes(service, role, o))) return null;
-    }
+    if (!role.preferred && hasFrontDoor(service, role, ctx)) return null;
+    if (yieldsToTwin(service, ctx, (o) => playsRole(o, role))) return null;
     return detection(service, role, port);
   },
   toolsets(found): Record<string, ToolsetEntry> {

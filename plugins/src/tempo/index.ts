@@ -20,8 +20,7 @@ import {
   findPort,
   portRef,
   portScheme,
-  looksHeadless,
-  selectorsOverlap,
+  yieldsToTwin,
   sameInstall,
   mentionsAny,
   NON_API_WORDS,
@@ -55,13 +54,7 @@ export default defineDetector({
     if (r === null) return null;
     const port = apiPort(service, r);
     if (port === undefined) return null;
-    if (looksHeadless(service)) {
-      const twin = ctx.siblings().some((o) => {
-        if (isExternalName(o) || looksHeadless(o) || !sameInstall(service, o) || role(o) !== r || apiPort(o, r) === undefined) return false;
-        return selectorsOverlap(service.spec.selector, o.spec.selector);
-      });
-      if (twin) return null;
-    }
+    if (yieldsToTwin(service, ctx, (o) => sameInstall(service, o) && role(o) === r && apiPort(o, r) !== undefined)) return null;
     return { port: portRef(port), scheme: portScheme(service, port), health: { path: '/ready' } };
   },
   toolsets(found): Record<string, ToolsetEntry> {
