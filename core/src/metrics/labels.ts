@@ -5,14 +5,15 @@ import type { SkipReason } from '../detection/filters.js';
 import type { HealthResult, HealthState } from '../health/types.js';
 import type { PluginStatus } from '../plugins/registry.js';
 import type { ReconcileResult } from '../reconcile/reconciler.js';
-import type { FailureKind } from '../sandbox/isolate.js';
+import { FAILURE_KINDS, isFailureKind } from '../sandbox/protocol.js';
+import type { FailureKind } from '../sandbox/protocol.js';
 
 function keysOf<K extends string>(record: Record<K, true>): readonly K[] {
   return Object.freeze(Object.keys(record) as K[]);
 }
 
-/** `error_type` of dynamic_toolset_detector_errors_total. */
-export const FAILURE_KINDS = keysOf<FailureKind>({ timeout: true, memory: true, thrown: true, 'bad-result': true, crashed: true, load: true });
+/** `error_type` of dynamic_toolset_detector_errors_total: the sandbox's failure kinds (sandbox/protocol.ts). */
+export { FAILURE_KINDS };
 
 /** `reason` of dynamic_toolset_discovery_skipped_total. */
 export const SKIP_REASONS = keysOf<SkipReason>({ namespace_excluded: true, namespace_not_included: true, annotations_missing: true });
@@ -53,7 +54,7 @@ export const KNOWN_UPDATE_ERRORS = ['http_409', 'http_404', 'too-large'] as cons
 
 /** Detector error types: a FailureKind as is, anything else (should not happen) as "other". */
 export function detectorErrorType(errorType: string): FailureKind | 'other' {
-  return (FAILURE_KINDS as readonly string[]).includes(errorType) ? (errorType as FailureKind) : 'other';
+  return isFailureKind(errorType) ? errorType : 'other';
 }
 
 /** Why a probe found a target unhealthy, in a bounded set (the reason text itself names hosts and paths). */

@@ -7,6 +7,8 @@
 //
 // The harness is kept as source text (not a host function's toString) so that bundling the daemon can
 // never change what runs in the isolate.
+// Being text, it cannot import anything at run time: the protocol's words (ops, failure kinds, reply keys, the
+// globals of the channel) are interpolated from protocol.ts, which also decodes what it answers.
 //
 // Three rules keep plugin code from running where isolated-vm 5.0.4 has no timer on it (found by the
 // hostile-plugin suite, test/hostile/; each of these hung the daemon for good, or crashed it):
@@ -35,14 +37,9 @@
 // V8's `gc` (isolate.ts turns it on for plugin contexts) is taken away too, and kept: the host asks for a
 // collection after large batches, so that a plugin's isolate does not sit on its inputs' garbage.
 
-/** The global through which the host fetches the harness entry point; removed once fetched. */
-export const HARNESS_ENTRY = '__dtHarnessEntry';
-/** The global the host sets to a sync callback returning the JSON of a namespace's Services. */
-export const HOST_SIBLINGS = '__dtHostSiblings';
-/** The global the host sets to a sync callback taking an op's answer (rule 2). */
-export const HOST_ANSWER = '__dtHostAnswer';
-/** The `name` of the harness's own unhandled rejection (rule 2), whose `message` is the op's answer. */
-export const HARNESS_DONE = '__dtHarnessDone';
+import { FAILED_OP, HARNESS_DONE, HARNESS_ENTRY, HOST_ANSWER, HOST_SIBLINGS, MESSAGE_MAX, OPS, REPLY_KEYS } from './protocol.js';
+import type { HarnessFailureKind, Op } from './protocol.js';
+
 /** Globals taken away from plugins (rule 3). */
 export const REMOVED_GLOBALS: readonly string[] = ['WebAssembly', 'FinalizationRegistry', 'Atomics', 'SharedArrayBuffer'];
 
@@ -51,9 +48,76 @@ export const MAX_DETECTION_JSON = 16 * 1024;
 export const MAX_TOOLSETS_JSON = 256 * 1024;
 const MAX_MANIFEST_JSON = 16 * 1024;
 
-// Op answers are JSON text, or `!<kind>:<message>` when the op itself failed (JSON never starts with "!").
-// Per-Service detect answers: {"d":null|<detection>,"s":bool} or {"e":<kind>,"m":<message>,"s":bool};
-// toolsets answers: {"t":null|<entries>} or {"e":<kind>,"m":<message>}. `s`: the plugin asked for siblings.
+// The protocol's words as JavaScript literals for the source below. The helpers take the protocol's types, so a
+// kind or op the protocol does not declare does not compile.
+const lit = (value: string): string => JSON.stringify(value);
+const kind = (k: HarnessFailureKind): string => lit(k);
+/** `"key":` of a reply (protocol.ts, REPLY_KEYS), for JSON text the harness writes by hand. */
+const key = (k: keyof typeof REPLY_KEYS): string => `${lit(REPLY_KEYS[k])}:`;
+
+// Every op the protocol declares, and no other (a Record over Op: a missing or an unknown op does not compile).
+// Each is a function expression over the harness's closure below; `payload` is the op's parsed JSON payload.
+const OP_SOURCES: Record<Op, string> = {
+  load: `function (payload) {
+    indirectEval(payload.code + '\\n//# sourceURL=' + payload.filename);
+    return 'true';
+  }`,
+  manifest: `function () {
+    var p = G.__toolsetPlugin;
+    if (p === undefined || p === null || typeof p !== 'object') {
+      refuse('the bundle registered no detector (globalThis.__toolsetPlugin is missing): build it with "toolset-sdk build"');
+    }
+    plugin = p;
+    var m = create(null);
+    m.name = p.name; m.version = p.version; m.description = p.description; m.type = p.type; m.apiVersion = p.apiVersion;
+    m.hasToolsets = typeof p.toolsets === 'function';
+    m.hasDetect = typeof p.detect === 'function';
+    return serialise(m, MAX_MANIFEST, 'manifest');
+  }`,
+  configure: `function (payload) {
+    config = deepFreeze(payload.config === undefined ? {} : payload.config);
+    return 'true';
+  }`,
+  detect: `function (payload) {
+    var services = payload.services;
+    var cache = create(null);
+    acc = ''; count = 0; finished = false;
+    for (var i = 0; i < services.length; i++) {
+      var one = detectOne(services[i], cache);
+      acc = count === 0 ? one : acc + ',' + one;
+      count++;
+    }
+    finished = true;
+    return '[' + acc + ']';
+  }`,
+  // After a timeout: what the batch finished, and whether detect itself had returned for every Service.
+  partial: `function () {
+    var out = '{${key('finished')}' + bool(finished) + ',${key('answers')}[' + acc + ']}';
+    acc = ''; count = 0; finished = false;
+    return out;
+  }`,
+  // Whether a collection ran: without V8's gc (see isolate.ts) the host stops asking.
+  gc: `function () {
+    acc = '';
+    if (collect === null) return 'false';
+    collect();
+    return 'true';
+  }`,
+  toolsets: `function (payload) {
+    if (typeof plugin.toolsets !== 'function') return '{${key('toolsets')}null}';
+    try {
+      var answer = plugin.toolsets(deepFreeze(payload.found), freeze({ config: config }));
+      if (answer === null || answer === undefined) return '{${key('toolsets')}null}';
+      if (isThenable(answer)) return failure(${kind('bad-result')}, 'toolsets returned a Promise; toolsets must be synchronous');
+      if (typeof answer !== 'object' || isArray(answer)) return failure(${kind('bad-result')}, 'toolsets must return an object keyed by toolset name, or null, got ' + kindOf(answer));
+      return '{${key('toolsets')}' + serialise(answer, MAX_TOOLSETS, 'toolsets answer') + '}';
+    } catch (e) {
+      return caught(e);
+    }
+  }`,
+};
+
+// Replies are encoded as protocol.ts decodes them (REPLY_KEYS, FAILED_OP).
 export const HARNESS_SOURCE = `
 (function () {
   'use strict';
@@ -72,8 +136,9 @@ export const HARNESS_SOURCE = `
   if (collect !== null) Object.defineProperty(G, 'gc', { value: undefined, writable: false });
   var removed = ${JSON.stringify(REMOVED_GLOBALS)};
   for (var r = 0; r < removed.length; r++) delete G[removed[r]];
-  var DONE = ${JSON.stringify(HARNESS_DONE)};
+  var DONE = ${lit(HARNESS_DONE)};
   var MAX_DETECTION = ${MAX_DETECTION_JSON}, MAX_TOOLSETS = ${MAX_TOOLSETS_JSON}, MAX_MANIFEST = ${MAX_MANIFEST_JSON};
+  var MAX_MESSAGE = ${MESSAGE_MAX};
 
   var plugin = null;
   var config = freeze({});
@@ -105,10 +170,10 @@ export const HARNESS_SOURCE = `
         var message = e.message;
         if (typeof message === 'string') {
           var name = e.name;
-          return cut((typeof name === 'string' ? name : 'Error') + ': ' + message, 500);
+          return cut((typeof name === 'string' ? name : 'Error') + ': ' + message, MAX_MESSAGE);
         }
       }
-      return cut('threw a non-Error value: ' + StringFn(e), 500);
+      return cut('threw a non-Error value: ' + StringFn(e), MAX_MESSAGE);
     } catch (_) {
       return 'threw a value that cannot be described';
     }
@@ -117,9 +182,9 @@ export const HARNESS_SOURCE = `
   // An ArrayBuffer the isolate's memory limit refused is a memory failure, not a bug in the plugin's logic.
   function errorKind(e) {
     try {
-      if (e !== null && typeof e === 'object' && e.message === 'Array buffer allocation failed') return 'memory';
+      if (e !== null && typeof e === 'object' && e.message === 'Array buffer allocation failed') return ${kind('memory')};
     } catch (_) {}
-    return 'thrown';
+    return ${kind('thrown')};
   }
 
   // Output that JSON would drop or mangle is refused (a bad result), with where it was found.
@@ -150,12 +215,21 @@ export const HARNESS_SOURCE = `
     return text;
   }
 
+  // The replies (protocol.ts decodes them): a Service's detection, or a failure of a Service's detect or of toolsets.
+  function detected(json, usedSiblings) {
+    return '{${key('detection')}' + json + ',${key('usedSiblings')}' + bool(usedSiblings) + '}';
+  }
+
   function failure(kind, message, usedSiblings) {
-    return '{"e":' + stringify(kind) + ',"m":' + stringify(message) + (usedSiblings === undefined ? '' : ',"s":' + bool(usedSiblings)) + '}';
+    return '{${key('kind')}' + stringify(kind) + ',${key('message')}' + stringify(message) + (usedSiblings === undefined ? '' : ',${key('usedSiblings')}' + bool(usedSiblings)) + '}';
+  }
+
+  function opFailure(kind, message) {
+    return ${lit(FAILED_OP)} + kind + ':' + message;
   }
 
   function caught(e, usedSiblings) {
-    return e === REFUSED ? failure('bad-result', refusal, usedSiblings) : failure(errorKind(e), describeError(e), usedSiblings);
+    return e === REFUSED ? failure(${kind('bad-result')}, refusal, usedSiblings) : failure(errorKind(e), describeError(e), usedSiblings);
   }
 
   function isThenable(v) {
@@ -188,73 +262,17 @@ export const HARNESS_SOURCE = `
     });
     try {
       var answer = plugin.detect(service, ctx);
-      if (answer === null || answer === undefined) return '{"d":null,"s":' + bool(usedSiblings) + '}';
-      if (isThenable(answer)) return failure('bad-result', 'detect returned a Promise; detect must be synchronous', usedSiblings);
-      if (typeof answer !== 'object' || isArray(answer)) return failure('bad-result', 'detect must return an object or null, got ' + kindOf(answer), usedSiblings);
-      return '{"d":' + serialise(answer, MAX_DETECTION, 'detection') + ',"s":' + bool(usedSiblings) + '}';
+      if (answer === null || answer === undefined) return detected('null', usedSiblings);
+      if (isThenable(answer)) return failure(${kind('bad-result')}, 'detect returned a Promise; detect must be synchronous', usedSiblings);
+      if (typeof answer !== 'object' || isArray(answer)) return failure(${kind('bad-result')}, 'detect must return an object or null, got ' + kindOf(answer), usedSiblings);
+      return detected(serialise(answer, MAX_DETECTION, 'detection'), usedSiblings);
     } catch (e) {
       return caught(e, usedSiblings);
     }
   }
 
   var ops = create(null);
-  ops.load = function (payload) {
-    indirectEval(payload.code + '\\n//# sourceURL=' + payload.filename);
-    return 'true';
-  };
-  ops.manifest = function () {
-    var p = G.__toolsetPlugin;
-    if (p === undefined || p === null || typeof p !== 'object') {
-      refuse('the bundle registered no detector (globalThis.__toolsetPlugin is missing): build it with "toolset-sdk build"');
-    }
-    plugin = p;
-    var m = create(null);
-    m.name = p.name; m.version = p.version; m.description = p.description; m.type = p.type; m.apiVersion = p.apiVersion;
-    m.hasToolsets = typeof p.toolsets === 'function';
-    m.hasDetect = typeof p.detect === 'function';
-    return serialise(m, MAX_MANIFEST, 'manifest');
-  };
-  ops.configure = function (payload) {
-    config = deepFreeze(payload.config === undefined ? {} : payload.config);
-    return 'true';
-  };
-  ops.detect = function (payload) {
-    var services = payload.services;
-    var cache = create(null);
-    acc = ''; count = 0; finished = false;
-    for (var i = 0; i < services.length; i++) {
-      var one = detectOne(services[i], cache);
-      acc = count === 0 ? one : acc + ',' + one;
-      count++;
-    }
-    finished = true;
-    return '[' + acc + ']';
-  };
-  // After a timeout: what the batch finished, and whether detect itself had returned for every Service.
-  ops.partial = function () {
-    var out = '{"finished":' + bool(finished) + ',"answers":[' + acc + ']}';
-    acc = ''; count = 0; finished = false;
-    return out;
-  };
-  // Whether a collection ran: without V8's gc (see isolate.ts) the host stops asking.
-  ops.gc = function () {
-    acc = '';
-    if (collect === null) return 'false';
-    collect();
-    return 'true';
-  };
-  ops.toolsets = function (payload) {
-    if (typeof plugin.toolsets !== 'function') return '{"t":null}';
-    try {
-      var answer = plugin.toolsets(deepFreeze(payload.found), freeze({ config: config }));
-      if (answer === null || answer === undefined) return '{"t":null}';
-      if (isThenable(answer)) return failure('bad-result', 'toolsets returned a Promise; toolsets must be synchronous');
-      if (typeof answer !== 'object' || isArray(answer)) return failure('bad-result', 'toolsets must return an object keyed by toolset name, or null, got ' + kindOf(answer));
-      return '{"t":' + serialise(answer, MAX_TOOLSETS, 'toolsets answer') + '}';
-    } catch (e) {
-      return caught(e);
-    }
-  };
+${OPS.map((op) => `  ops[${lit(op)}] = ${OP_SOURCES[op]};`).join('\n')}
 
   G.${HARNESS_ENTRY} = function (name, payloadJson, delivered, sync) {
     if (delivered === true) {
@@ -276,7 +294,7 @@ export const HARNESS_SOURCE = `
       if (typeof name !== 'string' || apply(hasOwn, ops, [name]) !== true) refuse('unknown harness op ' + StringFn(name));
       out = ops[name](payloadJson === undefined || payloadJson === null ? undefined : parse(payloadJson));
     } catch (e) {
-      out = e === REFUSED ? '!bad-result:' + refusal : '!' + errorKind(e) + ':' + describeError(e);
+      out = e === REFUSED ? opFailure(${kind('bad-result')}, refusal) : opFailure(errorKind(e), describeError(e));
     }
     var viaHost = sync === true;
     for (var i = 0; i < guardCount; i++) {

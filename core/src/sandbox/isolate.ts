@@ -2,12 +2,12 @@
 // then serve calls through the harness entry point. Disposal happens exactly once.
 import v8 from 'node:v8';
 import ivm from 'isolated-vm';
-import { HARNESS_DONE, HARNESS_ENTRY, HARNESS_SOURCE, HOST_ANSWER, HOST_SIBLINGS } from './harness.js';
+import { HARNESS_SOURCE } from './harness.js';
+import { HARNESS_DONE, HARNESS_ENTRY, HOST_ANSWER, HOST_SIBLINGS, MESSAGE_MAX, decodeOpReply } from './protocol.js';
+import type { FailureKind, Op } from './protocol.js';
 
-/** How a call into a plugin can fail; also the `error_type` label of the detector error metric. */
-export type FailureKind = 'timeout' | 'memory' | 'thrown' | 'bad-result' | 'crashed' | 'load';
-
-const FAILURE_KINDS: ReadonlySet<string> = new Set<FailureKind>(['timeout', 'memory', 'thrown', 'bad-result', 'crashed', 'load']);
+// Declared in protocol.ts; still offered here, where SandboxError always brought it.
+export type { FailureKind } from './protocol.js';
 
 export class SandboxError extends Error {
   constructor(
@@ -50,7 +50,7 @@ export interface IsolateOptions {
   onCatastrophicError?: (message: string) => void;
 }
 
-type Args = [op: string, payload: string | ivm.Copy<string> | null, delivered: boolean, sync: boolean];
+type Args = [op: Op, payload: string | ivm.Copy<string> | null, delivered: boolean, sync: boolean];
 type Entry = ivm.Reference<(...args: Args) => string>;
 
 /**
@@ -165,7 +165,7 @@ export class PluginIsolate {
    * watchdog (RUNAWAY_GRACE_MS) cannot run meanwhile; the caller offers it only to plugins with a clean
    * record and only for small batches (see SandboxedPlugin.detect).
    */
-  call(op: string, payload: string | SharedPayload | undefined, timeoutMs: number, siblings?: SiblingSource, onTimeout?: (partialJson: string) => void, sync = false): Promise<string> {
+  call(op: Op, payload: string | SharedPayload | undefined, timeoutMs: number, siblings?: SiblingSource, onTimeout?: (partialJson: string) => void, sync = false): Promise<string> {
     const run = async (): Promise<string> => {
       if (this.crashed !== undefined) throw new SandboxError('crashed', `isolate crashed: ${this.crashed}`);
       if (this.isolate.isDisposed) throw new SandboxError('crashed', 'isolate was disposed');
@@ -200,9 +200,9 @@ export class PluginIsolate {
 
   /**
    * One op. It ends with isolated-vm reporting the harness's own rejection, whose message is the op's answer
-   * (harness.ts, rule 2). An answer starting with "!" is a failure.
+   * (harness.ts, rule 2). An answer may report the op's failure (protocol.ts, FAILED_OP).
    */
-  private async invoke(op: string, payload: string | SharedPayload | undefined, timeoutMs: number): Promise<string> {
+  private async invoke(op: Op, payload: string | SharedPayload | undefined, timeoutMs: number): Promise<string> {
     const args: Args = [op, transferable(payload), this.delivered, false];
     this.delivered = false;
     this.handed = undefined;
@@ -216,7 +216,7 @@ export class PluginIsolate {
   }
 
   /** `invoke` on this thread (see `call`). */
-  private invokeSync(op: string, payload: string | SharedPayload | undefined, timeoutMs: number): string {
+  private invokeSync(op: Op, payload: string | SharedPayload | undefined, timeoutMs: number): string {
     const args: Args = [op, transferable(payload), this.delivered, true];
     this.delivered = false;
     this.handed = undefined;
@@ -241,13 +241,9 @@ export class PluginIsolate {
 
   private delivery(out: unknown): string {
     this.delivered = true;
-    if (typeof out !== 'string') throw new SandboxError('bad-result', 'the sandbox answered with a non-string');
-    if (out.startsWith('!')) {
-      const colon = out.indexOf(':');
-      const kind = out.slice(1, colon);
-      throw new SandboxError(FAILURE_KINDS.has(kind) ? (kind as FailureKind) : 'thrown', out.slice(colon + 1, colon + 501));
-    }
-    return out;
+    const reply = decodeOpReply(out);
+    if (!reply.ok) throw new SandboxError(reply.kind, reply.message);
+    return reply.text;
   }
 
   /** Races a call against the runaway deadline; on expiry the isolate is abandoned (see RUNAWAY_GRACE_MS). */
@@ -322,5 +318,5 @@ function classify(err: unknown, isolate: ivm.Isolate): SandboxError {
     return new SandboxError('memory', 'exceeded its memory limit and was stopped');
   }
   if (/timed out/i.test(message)) return new SandboxError('timeout', 'exceeded its time limit and was stopped');
-  return new SandboxError('thrown', message.slice(0, 500));
+  return new SandboxError('thrown', message.slice(0, MESSAGE_MAX));
 }

@@ -2,7 +2,9 @@
 // Every method here returns values; nothing a plugin does can make them throw.
 import type { Detection, FoundService, PluginManifest, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 import { PluginIsolate, SandboxError, SharedPayload } from './isolate.js';
-import type { FailureKind, SiblingSource } from './isolate.js';
+import type { SiblingSource } from './isolate.js';
+import { FAILURE_TRAITS, MALFORMED, decodeDetectReply, decodeManifestReply, decodePartialReply, decodeToolsetsReply } from './protocol.js';
+import type { FailureKind, PartialReply, ServiceReply } from './protocol.js';
 import { validateDetection, validateManifest, validateToolsets } from './validate.js';
 import type { Validated } from './validate.js';
 
@@ -76,46 +78,6 @@ export interface PluginStats {
   lastError?: { kind: FailureKind; message: string; at: string; service?: string };
 }
 
-// What the harness answers (harness.ts). Its output is checked like any plugin output: a plugin that tampers
-// with its own realm may get the harness to say odd things, and the host must not trip over them.
-type HarnessAnswer = { d: unknown; s: boolean } | { e: FailureKind; m: string; s: boolean };
-type HarnessToolsets = { t: unknown } | { e: FailureKind; m: string };
-interface HarnessPartial {
-  /** detect had returned for every Service: the time ran out in asynchronous work it left behind. */
-  finished: boolean;
-  answers: HarnessAnswer[];
-}
-
-const KINDS: ReadonlySet<string> = new Set<FailureKind>(['timeout', 'memory', 'thrown', 'bad-result', 'crashed', 'load']);
-const MALFORMED = 'the sandbox answered in an unexpected shape (did the plugin tamper with its JavaScript builtins?)';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function harnessAnswer(v: unknown): HarnessAnswer {
-  if (isRecord(v)) {
-    const s = v.s === true;
-    if (typeof v.e === 'string' && typeof v.m === 'string') return { e: KINDS.has(v.e) ? (v.e as FailureKind) : 'thrown', m: v.m.slice(0, 500), s };
-    if ('d' in v) return { d: v.d, s };
-  }
-  return { e: 'bad-result', m: MALFORMED, s: false };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function parsePartial(text: string): HarnessPartial | undefined {
-  const v = parseJson(text);
-  if (!isRecord(v) || !Array.isArray(v.answers)) return undefined;
-  return { finished: v.finished === true, answers: v.answers.map(harnessAnswer) };
-}
-
 const ASYNC_TIMEOUT =
   'timed out after detect() had returned for every Service: asynchronous work it left behind (a Promise callback or an async function) kept running; detect must be synchronous';
 
@@ -155,7 +117,7 @@ export class SandboxedPlugin {
       // The missing-detector reason speaks for itself; anything else happened while reading the definition.
       throw new SandboxError('load', message.startsWith('the bundle registered no detector') ? message : `reading the detector definition failed: ${message}`);
     }
-    const manifest = validateManifest(parseJson(raw));
+    const manifest = validateManifest(decodeManifestReply(raw));
     if (!manifest.ok) {
       isolate.dispose();
       throw new SandboxError('load', manifest.reason);
@@ -193,7 +155,7 @@ export class SandboxedPlugin {
       if (offset > 0) input = detectPayloadText(views.slice(offset));
       const started = process.hrtime.bigint();
       const sync = this.stats.syncCalls && remaining <= this.limits.syncBatchMax;
-      let partial: HarnessPartial | undefined;
+      let partial: PartialReply | undefined;
       try {
         await this.ensureIsolate();
         const isolate = this.isolate;
@@ -204,7 +166,7 @@ export class SandboxedPlugin {
           this.limits.callBaseMs + this.limits.callPerServiceMs * remaining,
           siblings,
           (text) => {
-            partial = parsePartial(text);
+            partial = decodePartialReply(text);
           },
           sync,
         );
@@ -215,10 +177,10 @@ export class SandboxedPlugin {
         this.observer.call?.(this.name, 'detect', seconds(started), true);
         this.sinceCollect += typeof input === 'string' ? input.length : input.text.length;
         if (this.sinceCollect >= COLLECT_EVERY_CHARS) await this.collectGarbage();
-        const raw = parseJson(out);
-        if (!Array.isArray(raw) || raw.length !== remaining) throw new SandboxError('bad-result', MALFORMED);
-        for (let i = 0; i < raw.length; i++) answers.push(this.interpret(harnessAnswer(raw[i]), views[offset + i]!));
-        offset += raw.length;
+        const replies = decodeDetectReply(out, remaining);
+        if (replies === undefined) throw new SandboxError('bad-result', MALFORMED);
+        for (let i = 0; i < replies.length; i++) answers.push(this.interpret(replies[i]!, views[offset + i]!));
+        offset += replies.length;
       } catch (err) {
         this.stats.calls += 1;
         this.observer.call?.(this.name, 'detect', seconds(started), false);
@@ -232,7 +194,7 @@ export class SandboxedPlugin {
           continue;
         }
         // Keep what the plugin finished before the failure; blame the Service it was working on.
-        const done = (partial?.answers ?? []).slice(0, views.length - offset);
+        const done = (partial?.replies ?? []).slice(0, views.length - offset);
         for (let i = 0; i < done.length; i++) answers.push(this.interpret(done[i]!, views[offset + i]!));
         offset += done.length;
         const culprit = views[offset];
@@ -259,18 +221,18 @@ export class SandboxedPlugin {
     const service = `${found.service.namespace}/${found.service.name}`;
     try {
       await this.ensureIsolate();
-      const out = toolsetsAnswer(parseJson(await this.isolate.call('toolsets', JSON.stringify({ found }), this.limits.callBaseMs)));
+      const out = decodeToolsetsReply(await this.isolate.call('toolsets', JSON.stringify({ found }), this.limits.callBaseMs));
       this.stats.calls += 1;
       this.observer.call?.(this.name, 'toolsets', seconds(started), true);
-      if ('e' in out) {
-        this.recordFailure(new SandboxError(out.e, `toolsets(): ${out.m}`), service);
-        return { ok: false, reason: out.m };
+      if (!out.ok) {
+        this.recordFailure(new SandboxError(out.kind, `toolsets(): ${out.message}`), service);
+        return { ok: false, reason: out.message };
       }
-      if (out.t === null) {
+      if (out.toolsets === null) {
         this.recordSuccess();
         return { ok: true, value: null };
       }
-      const v = validateToolsets(out.t);
+      const v = validateToolsets(out.toolsets);
       if (!v.ok) {
         this.recordFailure(new SandboxError('bad-result', `toolsets() answer rejected: ${v.reason}`), service);
         return v;
@@ -317,19 +279,19 @@ export class SandboxedPlugin {
     this.isolate.dispose();
   }
 
-  private interpret(raw: HarnessAnswer, view: ServiceView): DetectAnswer {
-    const usedSiblings = raw.s === true;
-    if ('e' in raw) {
-      this.recordFailure(new SandboxError(raw.e, raw.m), keyOf(view));
-      return raw.e === 'bad-result'
-        ? { kind: 'rejected', reason: raw.m, errorType: raw.e, usedSiblings }
-        : { kind: 'failed', reason: raw.m, errorType: raw.e, usedSiblings };
+  private interpret(reply: ServiceReply, view: ServiceView): DetectAnswer {
+    const usedSiblings = reply.usedSiblings;
+    if (!reply.ok) {
+      this.recordFailure(new SandboxError(reply.kind, reply.message), keyOf(view));
+      return FAILURE_TRAITS[reply.kind].answered
+        ? { kind: 'rejected', reason: reply.message, errorType: reply.kind, usedSiblings }
+        : { kind: 'failed', reason: reply.message, errorType: reply.kind, usedSiblings };
     }
-    if (raw.d === null) {
+    if (reply.detection === null) {
       this.recordSuccess();
       return { kind: 'none', usedSiblings };
     }
-    const v = validateDetection(raw.d);
+    const v = validateDetection(reply.detection);
     if (!v.ok) {
       this.recordFailure(new SandboxError('bad-result', `answer rejected: ${v.reason}`), keyOf(view));
       return { kind: 'rejected', reason: `answer rejected: ${v.reason}`, errorType: 'bad-result', usedSiblings };
@@ -353,9 +315,9 @@ export class SandboxedPlugin {
     this.stats.consecutiveFailures += 1;
     this.stats.lastError = { kind: e.kind, message: e.message, at: new Date().toISOString(), ...(service ? { service } : {}) };
     this.observer.failure?.({ plugin: this.name, kind: e.kind, message: e.message, ...(service ? { service } : {}) });
-    if (e.kind === 'timeout' || e.kind === 'memory' || e.kind === 'crashed') this.loseSyncCalls(`${e.kind}: ${e.message}`);
-    // A crashed or abandoned isolate (see RUNAWAY_GRACE_MS in isolate.ts) is not worth another try.
-    if (!this.stats.quarantined && (this.stats.consecutiveFailures >= this.limits.quarantineAfter || e.kind === 'crashed')) {
+    const traits = FAILURE_TRAITS[e.kind];
+    if (traits.losesSyncCalls) this.loseSyncCalls(`${e.kind}: ${e.message}`);
+    if (!this.stats.quarantined && (this.stats.consecutiveFailures >= this.limits.quarantineAfter || traits.quarantinesAtOnce)) {
       this.stats.quarantined = true;
       const reason = `${this.stats.consecutiveFailures} consecutive failures, last: ${e.kind}: ${e.message}`;
       this.observer.quarantined?.(this.name, reason);
@@ -389,14 +351,6 @@ export function detectPayload(views: readonly ServiceView[]): SharedPayload {
 
 function detectPayloadText(views: readonly ServiceView[]): string {
   return `{"services":${JSON.stringify(views)}}`;
-}
-
-function toolsetsAnswer(v: unknown): HarnessToolsets {
-  if (isRecord(v)) {
-    if (typeof v.e === 'string' && typeof v.m === 'string') return { e: KINDS.has(v.e) ? (v.e as FailureKind) : 'thrown', m: v.m.slice(0, 500) };
-    if ('t' in v) return { t: v.t };
-  }
-  return { e: 'bad-result', m: MALFORMED };
 }
 
 function toSandboxError(err: unknown): SandboxError {
