@@ -1,9 +1,11 @@
 // The composition root of the cluster loop. It builds every part from explicit options, wires producers to
 // consumers, starts them in order and stops them in reverse. No part reaches back upstream:
 //
-//   Services (informer) → detection controller (sandboxed plugins) → model → health checker ─┐
-//                                                                         └──────────────────┴→ reconciler → ConfigMap
-//   ConfigMap (informer: drift) ──────────────────────────────────────────────────────────────┘
+//   Services (informer) → detection controller (sandboxed plugins: detect, then toolsets) → model → health checker ─┐
+//                                                                                          └──────────────────┴→ reconciler → ConfigMap
+//   ConfigMap (informer: drift) ─────────────────────────────────────────────────────────────────────────────────┘
+//
+// The reconcile side runs no plugin: each detection reaches the model with its plugin's toolsets() answer.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ServiceView } from '@kubernaut/toolset-sdk';
 import { systemClock } from './clock.js';
@@ -131,8 +133,6 @@ export class Daemon {
     this.desired = new DesiredBuilder({
       snapshot: () => this.model.snapshot(),
       health: (key) => this.health.get(key),
-      plugin: (name) => this.registry.detectors().find((d) => d.name === name)?.plugin,
-      plugins: () => this.registry.detectors().map((d) => d.plugin),
       config: () => this.config,
       live: () => this.configMaps.get(`${options.namespace}/${options.configMap}`),
     });

@@ -73,9 +73,12 @@ async function discoverOnce(opts: DiscoverOptions): Promise<void> {
     await daemon.detection.whenIdle();
     await new Promise((r) => setImmediate(r)); // the model's change signal sets the health targets
     await daemon.health.checkNow();
-    const desired = await daemon.desired.desired().catch((err: Error) => {
-      throw new CommandError(`cannot build the ConfigMap: ${err.message}`);
-    });
+    let desired;
+    try {
+      desired = daemon.desired.desired();
+    } catch (err) {
+      throw new CommandError(`cannot build the ConfigMap: ${(err as Error).message}`);
+    }
     const core = connection.kc.makeApiClient(CoreV1Api);
     let live;
     try {

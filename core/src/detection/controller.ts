@@ -11,6 +11,7 @@ import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { detectServices } from './engine.js';
 import type { EngineObserver } from './engine.js';
+import { ToolsetsAnswers } from './found.js';
 
 export interface DetectionControllerOptions {
   informer: Informer<ServiceView>;
@@ -39,6 +40,8 @@ export class DetectionController {
   private running = false;
   private loop: Promise<void> | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** Each detection's toolsets() answer, stored with it in the model. */
+  private readonly toolsets = new ToolsetsAnswers();
   runs = 0;
 
   constructor(private readonly options: DetectionControllerOptions) {
@@ -49,7 +52,13 @@ export class DetectionController {
     if (this.running) return;
     this.running = true;
     this.unsubscribe.push(this.options.informer.onChange((keys) => this.onServicesChanged(keys)));
-    this.unsubscribe.push(this.options.registry.onChange(() => this.enqueueAll()));
+    // Plugins or their config changed: every Service is detected again and asks for its toolsets afresh.
+    this.unsubscribe.push(
+      this.options.registry.onChange(() => {
+        this.toolsets.clear();
+        this.enqueueAll();
+      }),
+    );
     for (const key of this.options.informer.keys()) this.index(key);
     this.enqueueAll();
     this.loop = this.work();
@@ -137,11 +146,14 @@ export class DetectionController {
       if (v) views.push(v);
       else gone.push(k);
     }
-    const results = await detectServices(views, this.options.registry.detectors(), {
+    const detectors = this.options.registry.detectors();
+    const detected = await detectServices(views, detectors, {
       namespaceServices: (ns) => this.namespaceServices(ns),
       ...(this.options.clusterDomain ? { clusterDomain: this.options.clusterDomain } : {}),
       ...(this.options.observer ? { observer: this.options.observer } : {}),
     });
+    // Right after detection, by the same plugins: what each detection publishes goes into the model with it.
+    const results = await this.toolsets.attach(detected, detectors);
     for (const r of results) {
       const ns = namespaceOf(r.key);
       let deps = this.dependents.get(ns);
@@ -150,7 +162,10 @@ export class DetectionController {
         deps.add(r.key);
       } else deps?.delete(r.key);
     }
-    for (const k of gone) this.dependents.get(namespaceOf(k))?.delete(k);
+    for (const k of gone) {
+      this.dependents.get(namespaceOf(k))?.delete(k);
+      this.toolsets.forget(k);
+    }
     this.options.model.apply([...results.map((r): [string, typeof r] => [r.key, r]), ...gone.map((k): [string, undefined] => [k, undefined])]);
     this.runs += 1;
     this.options.observer?.run?.(keys.length, Number(process.hrtime.bigint() - started) / 1e9);

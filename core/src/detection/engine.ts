@@ -1,7 +1,7 @@
 // Runs Services through the detectors: admission filters, then every admitted plugin in its sandbox (plugins
 // run concurrently, each on its own isolate), then the first valid answer in priority order wins. A plugin's
 // refusal, failure or malformed answer means "not mine": the next detector gets the Service.
-import type { ServiceView } from '@kubernaut/toolset-sdk';
+import type { ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 import type { DetectorSlot } from '../plugins/registry.js';
 import { detectPayload } from '../sandbox/plugin.js';
 import type { DetectAnswer } from '../sandbox/plugin.js';
@@ -29,6 +29,14 @@ export interface DetectedService {
   selector: Record<string, string>;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** The detecting plugin's manifest description (the generic toolset's description). */
+  description?: string;
+  /**
+   * The plugin's validated toolsets() answer, asked once right after detection (detection/found.ts) so the
+   * reconcile side only reads it. `null`: no toolsets() or a failed/rejected answer → a generic toolset.
+   * Absent: not asked (offline detection, which publishes nothing).
+   */
+  toolsets?: Record<string, ToolsetEntry> | null;
 }
 
 export interface ServiceResult {
@@ -201,6 +209,7 @@ function decide(
           selector: view.spec.selector ?? {},
           labels: view.metadata.labels,
           annotations: view.metadata.annotations,
+          description: d.plugin.manifest.description,
         };
       }
     }

@@ -27,7 +27,7 @@ export interface ReconcilerOptions {
   namespace: string;
   name: string;
   /** Builds the desired state now; throwing `DesiredError` means "cannot write" (e.g. over 1 MiB). */
-  desired: () => Promise<Desired>;
+  desired: () => Desired | Promise<Desired>;
   /** Watches the one ConfigMap; its cache is the "actual" side. */
   informer: Informer<ConfigMapShape>;
   isLeader?: () => boolean;

@@ -123,7 +123,7 @@ export function apiRoutes({ daemon, reloader }: ApiSources): Router {
 
   router.post('/discover', async (ctx) => {
     await daemon.discover();
-    await daemon.desired.publish();
+    daemon.desired.publish();
     ctx.body = { status: 'success', ...servicesView(daemon) };
   });
 
