@@ -26,7 +26,7 @@ import { Mutex } from './queue/mutex.js';
 import { DesiredBuilder } from './reconcile/desired.js';
 import type { ConfigMapShape } from './reconcile/merge.js';
 import { ConfigMapReconciler, projectConfigMap } from './reconcile/reconciler.js';
-import type { ReconcilerObserver } from './reconcile/reconciler.js';
+import type { ReconcilerObserver, ReconcilerOptions } from './reconcile/reconciler.js';
 import { restartDeployment } from './reconcile/restart.js';
 import type { PluginObserver, SandboxLimits } from './sandbox/plugin.js';
 
@@ -36,6 +36,11 @@ export interface Leadership {
   stop(): Promise<void>;
   isLeader(): boolean;
   onChange(listener: (leading: boolean) => void): () => void;
+  /**
+   * Write fencing: runs `write` only while leading, checked right at the call, and aborts its signal when
+   * leadership is lost during it; rejects otherwise. Absent: isLeader() is checked right before each write.
+   */
+  guard?<T>(write: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 export interface DaemonOptions {
@@ -56,6 +61,14 @@ export interface DaemonOptions {
   observers?: { plugins?: PluginObserver; engine?: EngineObserver & { run?(services: number, seconds: number): void }; health?: HealthObserver; reconciler?: ReconcilerObserver };
   /** Timings, shortened by tests. */
   timing?: { debounceMs?: number; staleAfterMs?: number; pluginSettleMs?: number; informerBackoff?: { baseMs: number; maxMs: number } };
+}
+
+/** The reconciler's leadership checks: a cheap one before a pass, and the fence at the write itself. */
+function leadershipFence(leadership: Leadership): Pick<ReconcilerOptions, 'isLeader' | 'fence'> {
+  return {
+    isLeader: () => leadership.isLeader(),
+    ...(leadership.guard ? { fence: <T>(write: (signal: AbortSignal) => Promise<T>) => leadership.guard!(write) } : {}),
+  };
 }
 
 export class Daemon {
@@ -146,7 +159,7 @@ export class Daemon {
       clock,
       resyncMs: this.config.resyncIntervalMs,
       ...(options.timing?.debounceMs !== undefined ? { debounceMs: options.timing.debounceMs } : {}),
-      ...(options.leadership ? { isLeader: () => options.leadership!.isLeader() } : {}),
+      ...(options.leadership ? leadershipFence(options.leadership) : {}),
       log: childLog('reconciler'),
       observer: {
         ...reconcilerObserver,

@@ -15,6 +15,7 @@ import {
   type LeaseClient,
 } from '../../core/src/leader/index.js';
 import { acquireSpec, releaseSpec } from '../../core/src/leader/record.js';
+import { LeaseLeadership } from '../../core/src/leader/leadership.js';
 import { MemoryLog } from './helpers.js';
 
 type Op = 'get' | 'create' | 'replace';
@@ -357,4 +358,23 @@ test('record helpers: MicroTime has six fractional digits; transitions count hol
   t.like(releaseSpec(mine, 0), { holderIdentity: '', leaseTransitions: 4, leaseDurationSeconds: 1 });
   t.false(isExpired(mine, 1000, 1599, 600));
   t.true(isExpired(mine, 1000, 1600, 600));
+});
+
+test('LeaseLeadership.guard fences the daemon\'s writes: refused before leading and after stepping down, run while leading', async (t) => {
+  const clock = new FakeClock();
+  const leases = new MemoryLeases();
+  const l = new LeaseLeadership({ client: leases, namespace: 'default', identity: 'me', leaseDurationMs: 600, renewDeadlineMs: 400, retryPeriodMs: 100, clock });
+  await t.throwsAsync(l.guard(async () => 'written'), { instanceOf: NotLeaderError });
+  l.start();
+  await clock.advance(0);
+  t.true(l.isLeader());
+  let seen: AbortSignal | undefined;
+  t.is(await l.guard(async (signal) => ((seen = signal), 'written')), 'written');
+  t.false(seen!.aborted);
+  leases.sticky = { op: 'replace', code: 500 };
+  await clock.advance(500); // renewals fail past the renew deadline: step down
+  t.false(l.isLeader());
+  t.true(seen!.aborted, 'a write still in flight is told leadership is gone');
+  await t.throwsAsync(l.guard(async () => 'written'), { instanceOf: NotLeaderError });
+  await l.stop();
 });

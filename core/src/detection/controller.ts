@@ -6,6 +6,7 @@ import type { Informer } from '../discovery/informer.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import type { ServiceModel } from '../model/store.js';
 import { WorkQueue } from '../queue/work-queue.js';
+import { Worker, backoff, done } from '../queue/worker.js';
 import type { Mutex } from '../queue/mutex.js';
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
@@ -37,15 +38,24 @@ export class DetectionController {
   /** Per namespace: keys whose last detection looked at siblings. */
   private readonly dependents = new Map<string, Set<string>>();
   private readonly unsubscribe: Array<() => void> = [];
+  private readonly worker: Worker;
   private running = false;
-  private loop: Promise<void> | undefined;
-  private idleWaiters: Array<() => void> = [];
   /** Each detection's toolsets() answer, stored with it in the model. */
   private readonly toolsets = new ToolsetsAnswers();
   runs = 0;
 
   constructor(private readonly options: DetectionControllerOptions) {
     this.queue = new WorkQueue(options.clock ?? systemClock);
+    const { lock } = options;
+    this.worker = new Worker({
+      queue: this.queue,
+      batchMax: options.batchMax ?? 2000,
+      process: async (keys) => {
+        const unsure = await (lock ? lock.run(() => this.detect(keys)) : this.detect(keys));
+        return (key) => (unsure.has(key) ? backoff() : done);
+      },
+      onError: (err, keys) => options.log?.error('detection run failed; retrying with backoff', { error: (err as Error).message, services: keys.length }),
+    });
   }
 
   start(): void {
@@ -61,14 +71,13 @@ export class DetectionController {
     );
     for (const key of this.options.informer.keys()) this.index(key);
     this.enqueueAll();
-    this.loop = this.work();
+    this.worker.start();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     for (const u of this.unsubscribe.splice(0)) u();
-    this.queue.shutdown();
-    await this.loop;
+    await this.worker.stop();
   }
 
   /** Re-detects every Service (resync, reload, POST /discover). */
@@ -79,7 +88,7 @@ export class DetectionController {
 
   /** Resolves when every queued Service has been detected. */
   whenIdle(): Promise<void> {
-    return this.queue.idle ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+    return this.worker.whenIdle();
   }
 
   /** The Services of a namespace as the cache holds them now. */
@@ -108,28 +117,6 @@ export class DetectionController {
       // A sibling appeared, changed or left: re-detect those whose answer depended on the namespace.
       for (const dep of this.dependents.get(namespaceOf(key)) ?? []) if (dep !== key) this.queue.add(dep);
     }
-  }
-
-  private async work(): Promise<void> {
-    const max = this.options.batchMax ?? 2000;
-    while (this.running) {
-      const keys = await this.queue.getBatch(max);
-      if (keys.length === 0) break;
-      try {
-        const unsure = await (this.options.lock ? this.options.lock.run(() => this.detect(keys)) : this.detect(keys));
-        for (const k of keys) {
-          if (unsure.has(k)) this.queue.addRateLimited(k);
-          else this.queue.forget(k);
-        }
-      } catch (err) {
-        this.options.log?.error('detection run failed; retrying with backoff', { error: (err as Error).message, services: keys.length });
-        for (const k of keys) this.queue.addRateLimited(k);
-      } finally {
-        for (const k of keys) this.queue.done(k);
-      }
-      if (this.queue.idle) for (const w of this.idleWaiters.splice(0)) w();
-    }
-    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   /**

@@ -3,7 +3,7 @@
 //
 //   const elector = new LeaderElector({ kc, namespace, identity, onStartedLeading, onStoppedLeading });
 //   elector.start();
-//   await elector.guard(() => writeConfigMap());   // NotLeaderError unless leading
+//   await elector.guard((signal) => writeConfigMap(signal));   // NotLeaderError unless leading (the daemon fences its ConfigMap write so)
 //   await elector.stop();                           // releases the lease if held
 export { LeaderElector, NotLeaderError, DEFAULT_LEASE_NAME, defaultIdentity, type LeaderElectorOptions, type LeaderLog, type LeaderStatus } from './elector.js';
 export { kubeLeaseClient, statusCodeOf, describeError, type LeaseClient, type CallOptions } from './lease-client.js';

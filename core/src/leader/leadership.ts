@@ -1,6 +1,6 @@
 // The daemon's view of leadership (isLeader + change notifications) on top of the Lease elector.
 import type { Leadership } from '../daemon.js';
-import { LeaderElector } from './elector.js';
+import { LeaderElector, NotLeaderError } from './elector.js';
 import type { LeaderElectorOptions } from './elector.js';
 
 export class LeaseLeadership implements Leadership {
@@ -22,6 +22,12 @@ export class LeaseLeadership implements Leadership {
 
   isLeader(): boolean {
     return this.leading && this.elector.isLeader();
+  }
+
+  /** The ConfigMap write's fence: the elector's guard, refused outright once this side has stepped down. */
+  guard<T>(write: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (!this.leading) return Promise.reject(new NotLeaderError(this.elector.identity, this.elector.leader()));
+    return this.elector.guard(write);
   }
 
   onChange(listener: (leading: boolean) => void): () => void {

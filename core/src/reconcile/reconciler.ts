@@ -2,12 +2,15 @@
 // Every trigger — a detection or health change, a watch event on the ConfigMap (drift), the periodic resync —
 // enqueues the same single key after a short debounce, so a burst of Service events yields one write.
 // Writes carry the resourceVersion they were computed from; a 409 means someone else wrote first: re-read,
-// re-merge, retry. Other API errors back off exponentially. Only the leader writes.
+// re-merge, retry. Other API errors back off exponentially. Only the leader writes, fenced at the write itself.
 import { ApiException, CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
 import type { Informer } from '../discovery/informer.js';
 import { WorkQueue } from '../queue/work-queue.js';
+import { Worker, backoff, requeueAfter } from '../queue/worker.js';
+import type { Outcome } from '../queue/worker.js';
 import { describeError } from '../kube/errors.js';
+import { withSignal } from '../kube/abort.js';
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { mergeConfigMap } from './merge.js';
@@ -30,7 +33,14 @@ export interface ReconcilerOptions {
   desired: () => Desired | Promise<Desired>;
   /** Watches the one ConfigMap; its cache is the "actual" side. */
   informer: Informer<ConfigMapShape>;
+  /** Cheap check before a pass: a follower builds nothing and reports nothing. */
   isLeader?: () => boolean;
+  /**
+   * Write fencing: runs the write only while this replica leads, checked right at the write, and aborts it
+   * when leadership is lost meanwhile (the elector's guard); rejects otherwise. Without it, isLeader() is
+   * checked right before the write.
+   */
+  fence?: <T>(write: (signal: AbortSignal) => Promise<T>) => Promise<T>;
   clock?: Clock;
   debounceMs?: number;
   resyncMs?: number;
@@ -70,13 +80,12 @@ function errorType(err: unknown): string {
 
 export class ConfigMapReconciler {
   private readonly queue: WorkQueue;
+  private readonly worker: Worker;
   private readonly api: CoreV1Api;
   private readonly clock: Clock;
   private running = false;
-  private loop: Promise<void> | undefined;
   private lastChecksum: string | undefined;
   private offInformer: (() => void) | undefined;
-  private idleWaiters: Array<() => void> = [];
   /** The last outcome, for readiness and the API. */
   last: { result: ReconcileResult; at: number; error?: string } | undefined;
 
@@ -92,6 +101,13 @@ export class ConfigMapReconciler {
     this.clock = options.clock ?? systemClock;
     this.queue = new WorkQueue(this.clock, options.backoff ?? { baseMs: 500, maxMs: 60_000 });
     this.api = options.kc.makeApiClient(CoreV1Api);
+    this.worker = new Worker({
+      queue: this.queue,
+      process: () => this.handle(),
+      onBackoff: (_key, delay, err) => this.options.log?.warn('ConfigMap reconcile failed; retrying', { error: this.last?.error ?? String(err), retryInMs: delay }),
+      // The resync timer is always pending: idle means nothing queued and nothing running.
+      idle: (q) => q.length === 0,
+    });
   }
 
   start(): void {
@@ -100,14 +116,13 @@ export class ConfigMapReconciler {
     // Drift: any change to the ConfigMap (including its deletion) is checked against the desired state.
     this.offInformer = this.options.informer.onChange(() => this.trigger());
     this.queue.add(KEY);
-    this.loop = this.work();
+    this.worker.start();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.offInformer?.();
-    this.queue.shutdown();
-    await this.loop; // an in-flight write finishes
+    await this.worker.stop(); // an in-flight write finishes
   }
 
   /** Something changed: reconcile soon (bursts within the debounce collapse into one run). */
@@ -118,44 +133,50 @@ export class ConfigMapReconciler {
 
   /** Resolves when no reconcile is queued or running (resync timers aside). */
   whenIdle(): Promise<void> {
-    return this.queue.length === 0 && !this.busy ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+    return this.worker.whenIdle();
   }
 
-  private busy = false;
-
-  private async work(): Promise<void> {
-    while (this.running) {
-      const key = await this.queue.get();
-      if (key === undefined) break;
-      this.busy = true;
-      const started = process.hrtime.bigint();
-      let result: ReconcileResult;
-      try {
-        result = await this.reconcileOnce();
-        this.last = { result, at: this.clock.now() };
-        this.queue.forget(key);
-        this.queue.addAfter(key, this.resyncMs);
-      } catch (err) {
-        result = err instanceof DesiredError ? 'invalid' : 'error';
-        const message = err instanceof ApiException ? describeError(err) : (err as Error).message;
-        this.last = { result, at: this.clock.now(), error: message };
-        if (err instanceof DesiredError) {
-          this.options.log?.error('not writing the ConfigMap', { reason: err.reason, error: err.message });
-          this.queue.forget(key);
-          this.queue.addAfter(key, this.resyncMs);
-        } else {
-          this.options.observer?.updateError?.(errorType(err));
-          const delay = this.queue.addRateLimited(key);
-          this.options.log?.warn('ConfigMap reconcile failed; retrying', { error: message, retryInMs: delay });
-        }
-      } finally {
-        this.queue.done(key);
-        this.busy = false;
+  /** One pass as the worker runs it: the result is recorded and observed, the outcome decides the requeue. */
+  private async handle(): Promise<Outcome> {
+    const started = process.hrtime.bigint();
+    let result: ReconcileResult;
+    let outcome: Outcome;
+    try {
+      result = await this.reconcileOnce();
+      this.last = { result, at: this.clock.now() };
+      outcome = requeueAfter(this.resyncMs);
+    } catch (err) {
+      result = err instanceof DesiredError ? 'invalid' : 'error';
+      const message = err instanceof ApiException ? describeError(err) : (err as Error).message;
+      this.last = { result, at: this.clock.now(), error: message };
+      if (err instanceof DesiredError) {
+        // Only a new input can fix it, not a retry: the next change or resync looks again.
+        this.options.log?.error('not writing the ConfigMap', { reason: err.reason, error: err.message });
+        outcome = requeueAfter(this.resyncMs);
+      } else {
+        this.options.observer?.updateError?.(errorType(err));
+        outcome = backoff(err);
       }
-      this.options.observer?.reconciled?.(result, Number(process.hrtime.bigint() - started) / 1e9);
-      if (this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
-    for (const w of this.idleWaiters.splice(0)) w();
+    this.options.observer?.reconciled?.(result, Number(process.hrtime.bigint() - started) / 1e9);
+    return outcome;
+  }
+
+  /** Runs the write only while leading (see `fence`); undefined when this replica does not lead. */
+  private async fenced<T>(write: (signal?: AbortSignal) => Promise<T>): Promise<T | undefined> {
+    const { fence, isLeader } = this.options;
+    if (!fence) return isLeader && !isLeader() ? undefined : write();
+    let signal: AbortSignal | undefined;
+    try {
+      return await fence((s) => {
+        signal = s;
+        return write(s);
+      });
+    } catch (err) {
+      // Refused by the fence (not leading), or aborted because leadership was lost during the write.
+      if (signal === undefined || signal.aborted) return undefined;
+      throw err;
+    }
   }
 
   /** One level-triggered pass. Throws for errors that should back off. */
@@ -176,13 +197,17 @@ export class ConfigMapReconciler {
       if (!merged.write) return 'unchanged';
       try {
         const body = merged.write as unknown as V1ConfigMap;
-        const written = merged.action === 'create'
-          ? await this.api.createNamespacedConfigMap({ namespace, body })
-          : await this.api.replaceNamespacedConfigMap({ namespace, name, body });
+        const written = await this.fenced((signal) =>
+          merged.action === 'create'
+            ? this.api.createNamespacedConfigMap({ namespace, body }, withSignal(signal))
+            : this.api.replaceNamespacedConfigMap({ namespace, name, body }, withSignal(signal)),
+        );
+        if (written === undefined) return 'not_leader';
+        const projected = projectConfigMap(written)!;
         const checksumChanged = this.lastChecksum !== undefined && this.lastChecksum !== desired.checksum;
         const first = this.lastChecksum === undefined;
         this.lastChecksum = desired.checksum;
-        this.options.observer?.written?.(projectConfigMap(written)!, checksumChanged || (first && merged.action === 'create'));
+        this.options.observer?.written?.(projected, checksumChanged || (first && merged.action === 'create'));
         this.options.log?.info(merged.action === 'create' ? 'ConfigMap created' : 'ConfigMap updated', { namespace, name, resourceVersion: written.metadata?.resourceVersion });
         return merged.action === 'create' ? 'created' : 'updated';
       } catch (err) {
