@@ -8,11 +8,17 @@
 //   await widget.dispose();
 //
 // Processes that use it must run Node with --no-node-snapshot (isolated-vm requires it).
+//
+// For fast unit tests that call `detect()` directly (no sandbox), `svc()` and `ctx()` build the fixtures the
+// built-in detectors' own tests use (see fixtures.ts).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FoundService, PluginManifest, ToolsetEntry } from './types.js';
 import { MANIFEST_BANNER_PREFIX } from './banner.js';
 import { bundleDetector } from './build.js';
+
+export { svc, ctx } from './fixtures.js';
+export type { SvcOptions, CountingContext } from './fixtures.js';
 
 export interface TestResult {
   namespace: string;

@@ -1,6 +1,6 @@
 import test from 'ava';
 import plugin from './index.js';
-import { svc, ctx, type SvcOptions } from '../testkit.js';
+import { svc, ctx, type SvcOptions } from '@kubernaut/toolset-sdk/testing';
 
 const operated = (ports: SvcOptions['ports']) =>
   svc('alertmanager-operated', { labels: { 'operated-alertmanager': 'true' }, selector: { 'app.kubernetes.io/name': 'alertmanager' }, headless: true, ports });

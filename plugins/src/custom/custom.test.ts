@@ -1,6 +1,6 @@
 import test from 'ava';
 import plugin from './index.js';
-import { svc, ctx } from '../testkit.js';
+import { svc, ctx } from '@kubernaut/toolset-sdk/testing';
 
 const a = (extra: Record<string, string> = {}) => ({ 'kubernaut.io/toolset': 'true', 'kubernaut.io/toolset-type': 'widget', ...extra });
 const detect = (o: Parameters<typeof svc>[1]) => plugin.detect(svc('w', o), ctx());

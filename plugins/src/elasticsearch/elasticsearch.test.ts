@@ -1,6 +1,6 @@
 import test from 'ava';
 import plugin from './index.js';
-import { svc, ctx } from '../testkit.js';
+import { svc, ctx } from '@kubernaut/toolset-sdk/testing';
 
 const chart = { app: 'elasticsearch-master', chart: 'elasticsearch', heritage: 'Helm', release: 'search' };
 const eck = (cluster: string) => ({ 'common.k8s.elastic.co/type': 'elasticsearch', 'elasticsearch.k8s.elastic.co/cluster-name': cluster });

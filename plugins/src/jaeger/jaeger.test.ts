@@ -1,6 +1,6 @@
 import test from 'ava';
 import plugin from './index.js';
-import { svc, ctx, type SvcOptions } from '../testkit.js';
+import { svc, ctx, type SvcOptions } from '@kubernaut/toolset-sdk/testing';
 
 const j = (component?: string) => ({ 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/instance': 's', ...(component ? { 'app.kubernetes.io/component': component } : {}) });
 

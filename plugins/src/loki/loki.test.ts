@@ -1,6 +1,6 @@
 import test from 'ava';
 import plugin from './index.js';
-import { svc, ctx } from '../testkit.js';
+import { svc, ctx } from '@kubernaut/toolset-sdk/testing';
 
 const l = (component: string | undefined, instance = 'logs') => ({
   'app.kubernetes.io/name': 'loki',

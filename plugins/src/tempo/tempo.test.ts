@@ -1,6 +1,6 @@
 import test from 'ava';
 import plugin from './index.js';
-import { svc, ctx } from '../testkit.js';
+import { svc, ctx } from '@kubernaut/toolset-sdk/testing';
 
 const single = { 'app.kubernetes.io/name': 'tempo', 'app.kubernetes.io/instance': 'traces' };
 const qf = { ...single, 'app.kubernetes.io/component': 'query-frontend' };
