@@ -1,6 +1,6 @@
 import test from 'ava';
 import plugin from './index.js';
-import { svc, ctx } from '../testkit.js';
+import { svc, ctx } from '@kubernaut/toolset-sdk/testing';
 
 const g = { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': 'd' };
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import plugin from './index.js';
-import { svc, ctx } from '../testkit.js';
+import { svc, ctx } from '@kubernaut/toolset-sdk/testing';
 
 const kpsLabels = { app: 'kube-prometheus-stack-prometheus', release: 'r', 'self-monitor': 'true' };
 const kpsSelector = { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': 'r-kube-prometheus-stack-prometheus' };
