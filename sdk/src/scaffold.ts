@@ -11,7 +11,13 @@ export class ScaffoldError extends Error {
 
 export { sdkPackageDir };
 
+/** `acme-queue` → `AcmeQueue`, for identifiers in the generated source. */
+function camelCase(label: string): string {
+  return label.replace(/^[a-z]|-+([a-z0-9])/g, (m: string, c: string | undefined) => (c ?? m).toUpperCase());
+}
+
 function files(name: string, type: string, sdkDir: string): Record<string, string> {
+  const camel = camelCase(type);
   return {
     'package.json': `${JSON.stringify(
       {
@@ -30,7 +36,12 @@ function files(name: string, type: string, sdkDir: string): Record<string, strin
       2,
     )}\n`,
     'src/index.js': `// ${name}: a dynamic-toolset detector plugin. It runs in a sandbox: plain synchronous JavaScript only.
-import { defineDetector, findPort, hasLabels, hasNormalTwin } from '@kubernaut/toolset-sdk';
+import { defineDetector, hasLabels, findPort, findPortByTarget, portRef, portScheme, yieldsToTwin } from '@kubernaut/toolset-sdk';
+
+// Evidence first: the labels the ${type} chart puts on its Services.
+const is${camel} = (service) => hasLabels(service, { 'app.kubernetes.io/name': '${type}' });
+// The API port by name, else by number, else the port forwarding to the container's; never ports[0].
+const apiPort = (service) => findPort(service, { names: ['http', 'api'], numbers: [8080] }) ?? findPortByTarget(service, [8080, 'http']);
 
 export default defineDetector({
   name: '${name}',
@@ -38,16 +49,14 @@ export default defineDetector({
   description: 'Detects ${type} API servers',
   type: '${type}',
   detect(service, ctx) {
-    // Evidence first: the labels the ${type} chart puts on its Services.
-    if (!hasLabels(service, { 'app.kubernetes.io/name': '${type}' })) return null;
-    // One endpoint per install: skip a headless twin when a normal Service selects the same pods.
-    if (hasNormalTwin(service, ctx)) return null;
-    // The API port by name, then by number; never ports[0].
-    const port = findPort(service, { names: ['http', 'api'], numbers: [8080] });
+    if (!is${camel}(service)) return null;
+    const port = apiPort(service);
     if (!port) return null;
+    // One endpoint per install: a headless twin yields to the ${type} Service it mirrors (a lone headless one stays).
+    if (yieldsToTwin(service, ctx, (other) => is${camel}(other) && apiPort(other) !== undefined)) return null;
     // ctx.config is this plugin's plugin.config from the daemon's detector config.
     const path = typeof ctx.config.apiPath === 'string' ? ctx.config.apiPath : undefined;
-    return { port: port.name ?? port.port, scheme: 'http', ...(path ? { path } : {}), health: { path: '/healthz' } };
+    return { port: portRef(port), scheme: portScheme(service, port), ...(path ? { path } : {}), health: { path: '/healthz' } };
   },
   toolsets(found) {
     // A HolmesGPT http toolset for the found service (optional: without toolsets() the daemon makes one).

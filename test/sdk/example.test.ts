@@ -84,7 +84,7 @@ test('toolset-sdk build refuses a definition with an invalid name at build time,
   t.regex(stderr, /version must be a semantic version/);
 });
 
-test('the SDK example exactly as the docs print it builds and runs', async (t) => {
+test('a minimal detector that answers every Service (no evidence, an empty toolsets()) builds and runs', async (t) => {
   const { dir, cleanup } = await tempDir('literal');
   t.teardown(cleanup);
   const { writeFile } = await import('node:fs/promises');

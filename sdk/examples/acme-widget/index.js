@@ -1,6 +1,11 @@
 // The SDK's worked example: the detector from the README, as a plugin author writes it.
 // Build:  npx toolset-sdk build sdk/examples/acme-widget/index.js --out acme-widget.js
-import { defineDetector, findPort, hasLabels, isHeadless } from '@kubernaut/toolset-sdk';
+import { defineDetector, hasLabels, findPort, findPortByTarget, portRef, portScheme, yieldsToTwin } from '@kubernaut/toolset-sdk';
+
+const isWidget = (service) => hasLabels(service, { 'app.kubernetes.io/name': 'acme-widget' });
+// The API port as the built-ins pick theirs: by name, else by number, else the port forwarding to the
+// container's; never ports[0].
+const apiPort = (service) => findPort(service, { names: ['http', 'api'], numbers: [8080] }) ?? findPortByTarget(service, [8080, 'http']);
 
 export default defineDetector({
   name: 'acme-widget',
@@ -9,12 +14,13 @@ export default defineDetector({
   type: 'widget', // the service type it reports
   detect(service, ctx) {
     // service: plain Kubernetes Service JSON (metadata + spec); null means "not mine".
-    if (!hasLabels(service, { 'app.kubernetes.io/name': 'acme-widget' })) return null;
-    if (isHeadless(service)) return null;
-    const port = findPort(service, { names: ['http', 'api'], numbers: [8080] });
+    if (!isWidget(service)) return null;
+    const port = apiPort(service);
     if (!port) return null;
+    // One endpoint per install: a headless twin yields to the widget Service it mirrors (a lone headless one stays).
+    if (yieldsToTwin(service, ctx, (other) => isWidget(other) && apiPort(other) !== undefined)) return null;
     const path = typeof ctx.config.apiPath === 'string' ? ctx.config.apiPath : '/api';
-    return { port: port.name ?? port.port, scheme: 'http', path, health: { path: '/healthz' } };
+    return { port: portRef(port), scheme: portScheme(service, port), path, health: { path: '/healthz' } };
   },
   toolsets(found) {
     // Optional: HolmesGPT toolset entries for this service (a generic HTTP toolset).
