@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { mergeConfigMap, GENERATED_KEYS_ANNOTATION, OVERRIDES_ERROR_ANNOTATION } from './merge.js';
+import { mergeConfigMap, GENERATED_KEYS_ANNOTATION, GENERATED_SHA256_ANNOTATION, OVERRIDES_ERROR_ANNOTATION } from './merge.js';
 import type { ConfigMapShape, Desired } from './merge.js';
 
 const ref = { namespace: 'kubernaut-system', name: 'kubernaut-toolset-config' };
@@ -72,4 +72,29 @@ test('property: foreign keys and overrides.yaml survive any sequence of desired 
     }),
   );
   t.pass();
+});
+
+test('property: the daemon\'s own writes are never drift, whatever it writes next; an edit of a generated key is', (t) => {
+  const key = fc.stringMatching(/^[a-z]{1,8}-toolset\.yaml$/);
+  fc.assert(
+    fc.property(fc.array(fc.dictionary(key, fc.string()), { minLength: 1, maxLength: 6 }), (states) => {
+      let live: ConfigMapShape | undefined;
+      for (const s of states) {
+        const r = mergeConfigMap(live, desired(s), ref);
+        if (r.drifted.length > 0) return false;
+        if (r.write) live = r.write;
+      }
+      const edited: ConfigMapShape = { ...live!, data: { ...live!.data, 'kubernetes-toolset.yaml': 'edited' } };
+      return mergeConfigMap(edited, desired(states.at(-1)!), ref).drifted.join() === 'kubernetes-toolset.yaml';
+    }),
+  );
+  t.pass();
+});
+
+test('a ConfigMap written before hashes were recorded reports no drift; the next write records them', (t) => {
+  const first = mergeConfigMap(undefined, desired({}), ref).write!;
+  delete first.metadata.annotations![GENERATED_SHA256_ANNOTATION];
+  const r = mergeConfigMap({ ...first, data: { ...first.data, 'kubernetes-toolset.yaml': 'old output' } }, desired({}), ref);
+  t.deepEqual(r.drifted, []);
+  t.regex(r.write!.metadata.annotations![GENERATED_SHA256_ANNOTATION]!, /^custom_toolset\.yaml=[0-9a-f]{16},kubernetes-toolset\.yaml=[0-9a-f]{16}$/);
 });

@@ -4,12 +4,20 @@
 // listed in its `toolset.kubernaut.io/generated-keys` annotation last time. Everything else — admin keys,
 // labels, annotations, and `overrides.yaml` (created once as a template, never written again) — is kept
 // byte for byte. A key an admin created that the daemon would now like to generate stays the admin's.
+//
+// Drift is someone else's edit of a generated key. Each write records a hash of every generated key it wrote
+// (`toolset.kubernaut.io/generated-sha256`); a live key whose content no longer matches its recorded hash was
+// edited (or removed) by someone else. Comparing with the *new* desired content instead would call every
+// change of the daemon's own output drift — and a stale copy of the daemon's own write is consistent with
+// its own hashes, so it never reads as drift either.
+import { createHash } from 'node:crypto';
 
 export const OVERRIDES_KEY = 'overrides.yaml';
 export const ALWAYS_OWNED = ['kubernetes-toolset.yaml', 'custom_toolset.yaml'] as const;
 export const GENERATED_KEYS_ANNOTATION = 'toolset.kubernaut.io/generated-keys';
 export const OVERRIDES_ERROR_ANNOTATION = 'toolset.kubernaut.io/overrides-error';
 export const CHECKSUM_ANNOTATION = 'toolset.kubernaut.io/custom-toolset-sha256';
+export const GENERATED_SHA256_ANNOTATION = 'toolset.kubernaut.io/generated-sha256';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'dynamic-toolset';
 
@@ -42,7 +50,7 @@ export interface MergeResult {
   /** The object to write, or undefined when the live one is already right. */
   write?: ConfigMapShape;
   action: 'create' | 'update' | 'none';
-  /** Owned keys whose live content differed from the desired one (someone edited them). */
+  /** Generated keys someone else edited or removed since the daemon wrote them (repaired by this write). */
   drifted: string[];
   /** Keys the daemon wanted but an admin owns. */
   conflicts: string[];
@@ -51,6 +59,35 @@ export interface MergeResult {
 function ownedKeys(actual: ConfigMapShape | undefined): Set<string> {
   const listed = actual?.metadata.annotations?.[GENERATED_KEYS_ANNOTATION] ?? '';
   return new Set([...ALWAYS_OWNED, ...listed.split(',').map((k) => k.trim()).filter((k) => k !== '' && k !== OVERRIDES_KEY)]);
+}
+
+/** Short content hash: it tells the daemon's own content from an edit, nothing more. */
+function contentHash(v: string): string {
+  return createHash('sha256').update(v).digest('hex').slice(0, 16);
+}
+
+/** `key=hash,…` as recorded at the last write; empty for a ConfigMap written before hashes were recorded. */
+function recordedHashes(actual: ConfigMapShape | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (actual?.metadata.annotations?.[GENERATED_SHA256_ANNOTATION] ?? '').split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/** Owned keys whose live content is not what the daemon recorded writing. */
+export function driftedKeys(actual: ConfigMapShape | undefined): string[] {
+  if (!actual) return [];
+  const owned = ownedKeys(actual);
+  const live = actual.data ?? {};
+  const drifted: string[] = [];
+  for (const [k, hash] of recordedHashes(actual)) {
+    if (!owned.has(k)) continue;
+    const v = live[k];
+    if (v === undefined || contentHash(v) !== hash) drifted.push(k);
+  }
+  return drifted.sort();
 }
 
 function sortedRecord(r: Record<string, string>): Record<string, string> {
@@ -67,7 +104,7 @@ export function mergeConfigMap(actual: ConfigMapShape | undefined, desired: Desi
   const owned = ownedKeys(actual);
   const liveData = actual?.data ?? {};
   const data: Record<string, string> = {};
-  const drifted: string[] = [];
+  const drifted = driftedKeys(actual);
   const conflicts: string[] = [];
 
   // Foreign keys first, untouched.
@@ -79,7 +116,6 @@ export function mergeConfigMap(actual: ConfigMapShape | undefined, desired: Desi
       conflicts.push(k);
       continue;
     }
-    if (owned.has(k) && k in liveData && liveData[k] !== v) drifted.push(k);
     data[k] = v;
     generated.push(k);
   }
@@ -89,6 +125,7 @@ export function mergeConfigMap(actual: ConfigMapShape | undefined, desired: Desi
   if (labels[MANAGED_BY_LABEL] === undefined) labels[MANAGED_BY_LABEL] = MANAGED_BY_VALUE;
   const annotations = { ...(actual?.metadata.annotations ?? {}) };
   annotations[GENERATED_KEYS_ANNOTATION] = generated.sort().join(',');
+  annotations[GENERATED_SHA256_ANNOTATION] = generated.map((k) => `${k}=${contentHash(data[k]!)}`).join(',');
   annotations[CHECKSUM_ANNOTATION] = desired.checksum;
   if (desired.overridesError !== undefined) annotations[OVERRIDES_ERROR_ANNOTATION] = desired.overridesError.slice(0, 1000);
   else delete annotations[OVERRIDES_ERROR_ANNOTATION];

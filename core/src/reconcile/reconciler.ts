@@ -3,6 +3,10 @@
 // enqueues the same single key after a short debounce, so a burst of Service events yields one write.
 // Writes carry the resourceVersion they were computed from; a 409 means someone else wrote first: re-read,
 // re-merge, retry. Other API errors back off exponentially. Only the leader writes, fenced at the write itself.
+//
+// Drift is someone else's edit of a generated key (merge.ts compares the live keys with the hashes the daemon
+// recorded when it wrote them), reported once per edited revision. The daemon's own writes never read as
+// drift, and it merges against its own last write while the watch has not delivered it yet.
 import { ApiException, CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
 import type { Informer } from '../discovery/informer.js';
@@ -86,6 +90,10 @@ export class ConfigMapReconciler {
   private running = false;
   private lastChecksum: string | undefined;
   private offInformer: (() => void) | undefined;
+  /** The ConfigMap as this reconciler last wrote it, and the resourceVersions its writes replaced. */
+  private own: { written: ConfigMapShape; replaced: Set<string> } | undefined;
+  /** The resourceVersion whose drift was last reported: a retried repair does not count the same edit again. */
+  private driftReportedAt: string | undefined;
   /** The last outcome, for readiness and the API. */
   last: { result: ReconcileResult; at: number; error?: string } | undefined;
 
@@ -114,7 +122,10 @@ export class ConfigMapReconciler {
     if (this.running) return;
     this.running = true;
     // Drift: any change to the ConfigMap (including its deletion) is checked against the desired state.
-    this.offInformer = this.options.informer.onChange(() => this.trigger());
+    this.offInformer = this.options.informer.onChange(() => {
+      this.observe(this.options.informer.get(`${this.options.namespace}/${this.options.name}`));
+      this.trigger();
+    });
     this.queue.add(KEY);
     this.worker.start();
   }
@@ -162,6 +173,41 @@ export class ConfigMapReconciler {
     return outcome;
   }
 
+  /**
+   * The live ConfigMap to merge against: the informer's copy, unless that copy is one this reconciler's own
+   * write replaced (the watch has not delivered the write yet) — then that write. Merging against the older
+   * copy would only earn a 409 and a re-read. No copy at all stays "none": it may be a deletion.
+   */
+  private actual(): ConfigMapShape | undefined {
+    const cached = this.options.informer.get(`${this.options.namespace}/${this.options.name}`);
+    this.observe(cached);
+    const rv = cached?.metadata.resourceVersion;
+    return this.own && rv !== undefined && this.own.replaced.has(rv) ? this.own.written : cached;
+  }
+
+  /** The watch delivered our own last write: the versions it replaced cannot show up any more. */
+  private observe(cached: ConfigMapShape | undefined): void {
+    const rv = cached?.metadata.resourceVersion;
+    if (this.own && rv !== undefined && rv === this.own.written.metadata.resourceVersion) this.own.replaced.clear();
+  }
+
+  private remember(written: ConfigMapShape, replaced: string | undefined): void {
+    const set = this.own?.replaced ?? new Set<string>();
+    if (replaced !== undefined) set.add(replaced);
+    // Bounded: only a watch that lags by this many of our own writes costs a 409.
+    if (set.size > 64) set.delete(set.values().next().value!);
+    this.own = { written, replaced: set };
+  }
+
+  private reportDrift(actual: ConfigMapShape | undefined, keys: readonly string[]): void {
+    if (keys.length === 0) return;
+    const rv = actual?.metadata.resourceVersion;
+    if (rv !== undefined && rv === this.driftReportedAt) return;
+    this.driftReportedAt = rv;
+    this.options.observer?.drift?.(keys);
+    this.options.log?.warn('generated keys were edited in the ConfigMap; repairing them', { keys, resourceVersion: rv });
+  }
+
   /** Runs the write only while leading (see `fence`); undefined when this replica does not lead. */
   private async fenced<T>(write: (signal?: AbortSignal) => Promise<T>): Promise<T | undefined> {
     const { fence, isLeader } = this.options;
@@ -184,13 +230,10 @@ export class ConfigMapReconciler {
     if (this.options.isLeader && !this.options.isLeader()) return 'not_leader';
     const { namespace, name } = this.options;
     const desired = await this.options.desired();
-    let actual = this.options.informer.get(`${namespace}/${name}`);
+    let actual = this.actual();
     for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
       const merged = mergeConfigMap(actual, desired, { namespace, name });
-      if (merged.drifted.length > 0) {
-        this.options.observer?.drift?.(merged.drifted);
-        this.options.log?.warn('generated keys were edited in the ConfigMap; repairing them', { keys: merged.drifted });
-      }
+      this.reportDrift(actual, merged.drifted);
       if (merged.conflicts.length > 0) {
         this.options.log?.warn('keys the daemon would generate already exist and belong to an admin; left alone', { keys: merged.conflicts });
       }
@@ -204,6 +247,7 @@ export class ConfigMapReconciler {
         );
         if (written === undefined) return 'not_leader';
         const projected = projectConfigMap(written)!;
+        this.remember(projected, merged.action === 'update' ? actual?.metadata.resourceVersion : undefined);
         const checksumChanged = this.lastChecksum !== undefined && this.lastChecksum !== desired.checksum;
         const first = this.lastChecksum === undefined;
         this.lastChecksum = desired.checksum;
