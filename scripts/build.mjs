@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds every runtime artefact from source, in dependency order:
-//   sdk/dist (library + CLI), core/dist (daemon + sandbox entry), plugins/dist (built-in detector bundles).
+//   sdk/dist (library + CLI), core/dist (daemon, sandbox and detection entries), plugins/dist (built-in detector bundles).
 // It runs as the root `prepare` script, so `npm ci` leaves `npx dynamic-toolset` and `npx toolset-sdk` working.
 import { build } from 'esbuild';
 import { readdir, rm, mkdir } from 'node:fs/promises';
@@ -27,7 +27,9 @@ async function buildNodeLibrary(pkg, entries, options = LIBRARY) {
 async function main() {
   if (!existsSync(at('sdk', 'src', 'index.ts'))) return; // nothing to build yet (first bootstrap)
   await buildNodeLibrary('sdk', { index: 'index.ts', testing: 'testing.ts', build: 'build.ts', cli: 'cli.ts' });
-  await buildNodeLibrary('core', { cli: 'cli.ts', sandbox: 'sandbox/index.ts' }, daemonBundleOptions);
+  // config-worker: large detector configs are parsed on a worker thread (core/src/config/off-thread.ts), which
+  // loads this file from next to the bundle.
+  await buildNodeLibrary('core', { cli: 'cli.ts', sandbox: 'sandbox/index.ts', detection: 'detection/index.ts', 'config-worker': 'config/parse-worker.ts' }, daemonBundleOptions);
 
   // Built-in plugins: built with the SDK's own build command, exactly as a plugin author's would be.
   const { buildPlugin } = await import(pathToFileURL(at('sdk', 'dist', 'build.js')).href);

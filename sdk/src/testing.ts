@@ -47,13 +47,15 @@ export interface LoadOptions {
   config?: Record<string, unknown>;
 }
 
-type Sandbox = typeof import('@kubernaut/dynamic-toolset/sandbox');
+type Sandbox = typeof import('@kubernaut/dynamic-toolset/sandbox') & typeof import('@kubernaut/dynamic-toolset/detection');
 
+/** The daemon's sandbox (loads the plugin) and detection (runs it over Services), exactly as the daemon uses them. */
 async function sandbox(): Promise<Sandbox> {
   try {
-    return await import('@kubernaut/dynamic-toolset/sandbox');
+    const [sandboxEntry, detectionEntry] = await Promise.all([import('@kubernaut/dynamic-toolset/sandbox'), import('@kubernaut/dynamic-toolset/detection')]);
+    return { ...sandboxEntry, ...detectionEntry };
   } catch (err) {
-    throw new Error(`the test helper needs the daemon package @kubernaut/dynamic-toolset (its sandbox): ${(err as Error).message}`);
+    throw new Error(`the test helper needs the daemon package @kubernaut/dynamic-toolset (its sandbox and detection): ${(err as Error).message}`);
   }
 }
 
