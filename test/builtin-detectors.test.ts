@@ -17,6 +17,7 @@ import loki from '../plugins/src/loki/index.js';
 import tempo from '../plugins/src/tempo/index.js';
 import jaeger from '../plugins/src/jaeger/index.js';
 import elasticsearch from '../plugins/src/elasticsearch/index.js';
+import victorialogs from '../plugins/src/victorialogs/index.js';
 
 interface Rec {
   namespace: string;
@@ -149,39 +150,42 @@ test('toolsets: prometheus → prometheus/metrics with prometheus_url', async (t
   });
 });
 
-test('toolsets: VictoriaMetrics and Mimir get the query healthcheck (no /-/healthy), https disables verification', async (t) => {
+// HolmesGPT 2026 (reference "Built-in toolset names"): VictoriaMetrics is prometheus/metrics with
+// subtype: victoriametrics; `healthcheck` and `prometheus_ssl_enabled` are no longer read (verify_ssl is).
+test('toolsets: VictoriaMetrics gets subtype victoriametrics, Mimir plain prometheus_url, https disables verification', async (t) => {
   const vm = toolsetsOf(prometheus, await foundFor('victoria-metrics-cluster-0.yaml', 'vmc-victoria-metrics-cluster-vmselect'));
   assertHolmesEntries(t, vm);
   t.deepEqual(vm['prometheus/metrics']?.config, {
     prometheus_url: 'http://vmc-victoria-metrics-cluster-vmselect.vmcluster.svc.cluster.local:8481/select/0/prometheus',
-    healthcheck: 'api/v1/query?query=up',
+    subtype: 'victoriametrics',
   });
+  const single = toolsetsOf(prometheus, await foundFor('victoria-metrics-single-0.yaml', 'vmdb-victoria-metrics-single-server'));
+  t.deepEqual(single['prometheus/metrics']?.config, { prometheus_url: 'http://vmdb-victoria-metrics-single-server.vm.svc.cluster.local:8428', subtype: 'victoriametrics' });
   const mimir = toolsetsOf(prometheus, await foundFor('mimir-distributed-5.yaml', 'lgtm-mimir-gateway'));
-  t.deepEqual(mimir['prometheus/metrics']?.config, { prometheus_url: 'http://lgtm-mimir-gateway.mimir.svc.cluster.local:80/prometheus', healthcheck: 'api/v1/query?query=up' });
+  t.deepEqual(mimir['prometheus/metrics']?.config, { prometheus_url: 'http://lgtm-mimir-gateway.mimir.svc.cluster.local:80/prometheus' });
   const ocp = toolsetsOf(prometheus, await foundFor('openshift-monitoring-4.16.yaml', 'thanos-querier'));
   t.deepEqual(ocp['prometheus/metrics']?.config, {
     prometheus_url: 'https://thanos-querier.openshift-monitoring.svc.cluster.local:9091',
-    prometheus_ssl_enabled: false,
     verify_ssl: false,
   });
 });
 
-test('toolsets: grafana → grafana/dashboards {url}', async (t) => {
+test('toolsets: grafana → grafana/dashboards {api_url}', async (t) => {
   const entries = toolsetsOf(grafana, await foundFor('grafana-9.yaml', 'dashboards-grafana'));
   assertHolmesEntries(t, entries);
-  t.deepEqual(entries, { 'grafana/dashboards': { enabled: true, config: { url: 'http://dashboards-grafana.grafana.svc.cluster.local:80' } } });
+  t.deepEqual(entries, { 'grafana/dashboards': { enabled: true, config: { api_url: 'http://dashboards-grafana.grafana.svc.cluster.local:80' } } });
 });
 
-test('toolsets: loki → grafana/loki {url}', async (t) => {
+test('toolsets: loki → grafana/loki {api_url}', async (t) => {
   const entries = toolsetsOf(loki, await foundFor('loki-6-simple-scalable.yaml', 'loki-gateway'));
   assertHolmesEntries(t, entries);
-  t.deepEqual(entries, { 'grafana/loki': { enabled: true, config: { url: 'http://loki-gateway.loki.svc.cluster.local:80' } } });
+  t.deepEqual(entries, { 'grafana/loki': { enabled: true, config: { api_url: 'http://loki-gateway.loki.svc.cluster.local:80' } } });
 });
 
-test('toolsets: tempo → grafana/tempo {url}', async (t) => {
+test('toolsets: tempo → grafana/tempo {api_url}', async (t) => {
   const entries = toolsetsOf(tempo, await foundFor('tempo-distributed-1.yaml', 'apm-tempo-query-frontend'));
   assertHolmesEntries(t, entries);
-  t.deepEqual(entries, { 'grafana/tempo': { enabled: true, config: { url: 'http://apm-tempo-query-frontend.tempo.svc.cluster.local:3200' } } });
+  t.deepEqual(entries, { 'grafana/tempo': { enabled: true, config: { api_url: 'http://apm-tempo-query-frontend.tempo.svc.cluster.local:3200' } } });
 });
 
 test('toolsets: elasticsearch → elasticsearch/cluster and /data with api_url, verify_ssl false over https', async (t) => {
@@ -189,6 +193,14 @@ test('toolsets: elasticsearch → elasticsearch/cluster and /data with api_url, 
   assertHolmesEntries(t, entries);
   const config = { api_url: 'https://elasticsearch-master.elastic.svc.cluster.local:9200', verify_ssl: false };
   t.deepEqual(entries, { 'elasticsearch/cluster': { enabled: true, config }, 'elasticsearch/data': { enabled: true, config } });
+});
+
+test('toolsets: victorialogs → victorialogs {api_url}, chart and operator', async (t) => {
+  const chart = toolsetsOf(victorialogs, await foundFor('victoria-logs-single-0.yaml', 'vlogs-victoria-logs-single-server'));
+  assertHolmesEntries(t, chart);
+  t.deepEqual(chart, { victorialogs: { enabled: true, config: { api_url: 'http://vlogs-victoria-logs-single-server.logging.svc.cluster.local:9428' } } });
+  const op = toolsetsOf(victorialogs, await foundFor('vm-operator-vlcluster-1.yaml', 'vlselect-applogs'));
+  t.deepEqual(op, { victorialogs: { enabled: true, config: { api_url: 'http://vlselect-applogs.observability.svc.cluster.local:9471' } } });
 });
 
 test('toolsets: jaeger → a read-only http toolset jaeger/query on host:port /api/*', async (t) => {

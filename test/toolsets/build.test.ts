@@ -15,7 +15,8 @@ test('unhealthy Services publish nothing; needs-credentials and unchecked ones a
   t.deepEqual([...built.entries.keys()], ['grafana/tempo', 'kubernetes/core', 'kubernetes/logs', 'sentry/api']);
   t.deepEqual([...built.perType.keys()], ['sentry', 'tempo']);
   t.deepEqual(built.skipped, [{ key: 'a/down', type: 'grafana', reason: 'unhealthy', detail: 'a/down is unhealthy: timeout after 2s' }]);
-  t.like(built.entries.get('grafana/tempo'), { needsCredentials: true, note: 'needs credentials: b/creds answered the health check with HTTP 403; add them in overrides.yaml (e.g. config.api_key or config.headers)' });
+  t.like(built.entries.get('grafana/tempo'), { needsCredentials: true, note: 'needs credentials: b/creds answered the health check with HTTP 403; add them in overrides.yaml (grafana/tempo reads config.api_key, or config.username and config.password, or config.additional_headers)',
+  });
   t.like(built.perType.get('tempo'), { needsCredentials: true, url: 'http://creds.b.svc.cluster.local:3200' });
 });
 
@@ -38,12 +39,21 @@ test('a plugin answer is sanitised: entry keys only, enabled: true, nested keys 
   const s = {
     ...published({ ns: 'm', name: 'p', detector: 'prometheus', port: 9090 }),
     toolsets: {
-      'prometheus/metrics': { enabled: false, enable: true, bogus: 1, config: { z: 1, a: { y: 2, b: 3 }, url: 'x{{ env.X }}' } },
+      'prometheus/metrics': {
+        enabled: false,
+        enable: true,
+        bogus: 1,
+        config: { verify_ssl: false, additional_labels: { y: '2', b: '3' }, prometheus_url: 'x{{ env.X }}', url: 'not read', prometheus_ssl_enabled: true },
+      },
     },
   };
-  const entry = buildToolsets([s]).entries.get('prometheus/metrics')!.entry;
-  t.deepEqual(entry, { enabled: true, config: { a: { b: 3, y: 2 }, url: 'x{ { env.X }}', z: 1 } });
-  t.deepEqual(Object.keys(entry.config as object), ['a', 'url', 'z']);
+  const built = buildToolsets([s]);
+  const entry = built.entries.get('prometheus/metrics')!.entry;
+  // HolmesGPT 2026 reads only current config key names: an unread key is dropped, a deprecated alias is written
+  // under its current name unless that is set (verify_ssl wins over prometheus_ssl_enabled here).
+  t.deepEqual(entry, { enabled: true, config: { additional_labels: { b: '3', y: '2' }, prometheus_url: 'x{ { env.X }}', verify_ssl: false } });
+  t.deepEqual(Object.keys(entry.config as object), ['additional_labels', 'prometheus_url', 'verify_ssl']);
+  t.true(built.warnings.some((w) => w.includes('prometheus/metrics from m/p: config key dropped: `url` is not read by prometheus/metrics')));
 });
 
 test('an empty plugin answer publishes no toolset but keeps the per-type key', (t) => {
@@ -97,13 +107,15 @@ test('the API view redacts secret-looking config values at any depth', (t) => {
   const r = renderConfigMapData({
     services: [published({ ns: 'm', name: 'g', detector: 'grafana', port: 80 })],
     overrides:
-      'toolsets:\n  grafana/dashboards:\n    config:\n      api_key: k\n      headers: {Authorization: "Bearer t", X-Scope-OrgID: tenant, X-API-Key: k}\n      auth: {username: u, password: p, token: t}\n',
+      'toolsets:\n  grafana/dashboards:\n    config:\n      api_key: k\n      additional_headers: {Authorization: "Bearer t", X-Scope-OrgID: tenant, X-API-Key: k}\n      username: u\n      password: p\n',
   });
+  t.is(r.overrides.state, 'applied');
   t.deepEqual(r.toolsets.find((v) => v.name === 'grafana/dashboards')!.config, {
+    additional_headers: { Authorization: '<redacted>', 'X-API-Key': '<redacted>', 'X-Scope-OrgID': 'tenant' },
     api_key: '<redacted>',
-    auth: { password: '<redacted>', token: '<redacted>', username: 'u' },
-    headers: { Authorization: '<redacted>', 'X-API-Key': '<redacted>', 'X-Scope-OrgID': 'tenant' },
-    url: 'http://g.m.svc.cluster.local:80',
+    api_url: 'http://g.m.svc.cluster.local:80',
+    password: '<redacted>',
+    username: 'u',
   });
   t.regex(r.data['custom_toolset.yaml']!, /api_key: k\n/, 'the file itself carries the real value');
 });

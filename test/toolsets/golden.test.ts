@@ -21,7 +21,7 @@ toolsets:
       api_key: "{{ env.GRAFANA_API_KEY }}"
   grafana/loki:
     config:
-      headers:
+      additional_headers:
         X-Scope-OrgID: tenant-a
   elasticsearch/data:
     enabled: false
@@ -64,7 +64,7 @@ for (const [name, input] of Object.entries(CASES)) {
   });
 }
 
-test('realistic: custom_toolset.yaml loads in HolmesGPT; the unhealthy Service is left out; kubernetes/logs yields to Loki', (t) => {
+test('realistic: custom_toolset.yaml loads in HolmesGPT; the unhealthy Service is left out; kubernetes/logs yields to Loki and Elasticsearch', (t) => {
   const r = renderConfigMapData({ services: realisticSet(), overrides: null });
   const text = r.data['custom_toolset.yaml']!;
   t.deepEqual(holmesProblems(text, { disabled: new Set(['kubernetes/logs']) }), []);
@@ -86,7 +86,9 @@ test('realistic: custom_toolset.yaml loads in HolmesGPT; the unhealthy Service i
   t.false(text.includes('kubecost'), 'unhealthy Services publish nothing');
   t.deepEqual(r.skipped.map((s) => [s.key, s.reason]), [['kubecost/kubecost-prometheus-server', 'unhealthy']]);
   t.is(toolsets['kubernetes/logs']!.enabled, false);
-  t.regex(text, /# turned off: grafana\/loki is the logging toolset/);
+  // HolmesGPT 2026's logging toolsets include elasticsearch/data (reference "Built-in toolset names").
+  t.regex(text, /# turned off: elasticsearch\/data, grafana\/loki are the logging toolset/);
+  t.deepEqual(toolsets['grafana/dashboards']!.config, { api_url: 'http://kps-prod-grafana.monitoring.svc.cluster.local:80' });
   t.deepEqual(toolsets['prometheus/metrics']!.config, { prometheus_url: 'http://kps-prod-kube-prometheus-s-prometheus.monitoring.svc.cluster.local:9090' });
   t.deepEqual(toolsets['elasticsearch/data']!.config, { api_url: 'https://elasticsearch-master.elastic.svc.cluster.local:9200', verify_ssl: false });
   t.deepEqual(

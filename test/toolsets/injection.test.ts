@@ -71,7 +71,7 @@ function poisonedPlugin(s: string, inKeys = true): PublishedService {
   return {
     ...base,
     toolsets: {
-      'prometheus/metrics': { enabled: true, description: s, llm_instructions: s, config: { prometheus_url: s, headers: { [k]: s }, list: [s, { [k]: s }] } },
+      'prometheus/metrics': { enabled: true, description: s, llm_instructions: s, config: { prometheus_url: s, additional_headers: { [k]: s }, additional_labels: { [k]: s } } },
     },
   };
 }
@@ -87,10 +87,14 @@ test('no string from a Service, a plugin or a health check adds a key', (t) => {
     // What the daemon makes of the text: lone surrogates become U+FFFD and "{{" is defused; nothing else changes.
     let expected = attack.replace(/\p{Cs}/gu, '\uFFFD');
     while (expected.includes('{{')) expected = expected.replaceAll('{{', '{ {');
+    // A key with "." would make HolmesGPT's parser fail the whole file (benedict): the daemon drops it, with a warning.
+    const dotted = expected.includes('.');
+    if (dotted) t.true(r.warnings.some((w) => w.includes('with "." dropped')), JSON.stringify(attack));
     for (const key of Object.keys(got)) {
       // The attack string itself is a legitimate key inside headers; replace it before comparing.
       const normalise = (paths: string[], s: string) => paths.map((p) => p.split(s).join('<S>')).sort();
-      t.deepEqual(normalise(got[key]!, expected), normalise(cleanShape[key]!, 'plain'), `${JSON.stringify(attack)} in ${key}`);
+      const want = normalise(cleanShape[key]!, 'plain').filter((p) => !dotted || !p.includes('<S>'));
+      t.deepEqual(normalise(got[key]!, expected), want, `${JSON.stringify(attack)} in ${key}`);
     }
     const toolsets = (parse(r.data['custom_toolset.yaml']!) as { toolsets: Record<string, Tree> }).toolsets;
     const prom = toolsets['prometheus/metrics']!;

@@ -14,15 +14,15 @@ const errorsOf = (r: OverridesResult) => (r.ok ? [] : r.errors);
 test('an admin api_key and headers are added next to the discovered URL', (t) => {
   const r = renderConfigMapData({
     services: realisticSet(),
-    overrides: 'toolsets:\n  grafana/dashboards:\n    config:\n      api_key: "{{ env.GRAFANA_API_KEY }}"\n      headers: {X-Org: "1"}\n',
+    overrides: 'toolsets:\n  grafana/dashboards:\n    config:\n      api_key: "{{ env.GRAFANA_API_KEY }}"\n      additional_headers: {X-Org: "1"}\n',
   });
   t.deepEqual(custom(r.data['custom_toolset.yaml']!).toolsets['grafana/dashboards'], {
     enabled: true,
-    config: { api_key: '{{ env.GRAFANA_API_KEY }}', headers: { 'X-Org': '1' }, url: 'http://kps-prod-grafana.monitoring.svc.cluster.local:80' },
+    config: { additional_headers: { 'X-Org': '1' }, api_key: '{{ env.GRAFANA_API_KEY }}', api_url: 'http://kps-prod-grafana.monitoring.svc.cluster.local:80' },
   });
   const view = r.toolsets.find((v) => v.name === 'grafana/dashboards')!;
   t.like(view, { source: 'discovered', overridden: true, enabled: true });
-  t.deepEqual(view.config, { api_key: '<redacted>', headers: { 'X-Org': '1' }, url: 'http://kps-prod-grafana.monitoring.svc.cluster.local:80' }, 'the API never shows secrets');
+  t.deepEqual(view.config, { additional_headers: { 'X-Org': '1' }, api_key: '<redacted>', api_url: 'http://kps-prod-grafana.monitoring.svc.cluster.local:80' }, 'the API never shows secrets');
 });
 
 test('admin values win key by key, deeply; lists are replaced; null removes a key', (t) => {
@@ -62,7 +62,7 @@ test('an invalid overrides.yaml is reported with its line and ignored; generatio
       line: 3,
       path: 'toolsets.grafana/dashboards.enable',
       message:
-        'unknown key (did you mean "enabled"?): HolmesGPT drops an entry with one; allowed: enabled, type, description, llm_instructions, additional_instructions, docs_url, icon_url, installation_instructions, tags, prerequisites, tools, config',
+        'unknown key (did you mean "enabled"?): HolmesGPT drops an entry with one; allowed: enabled, type, description, llm_instructions, docs_url, icon_url, installation_instructions, tags, prerequisites, tools, transformers, approval_required_tools, url, config',
     },
   ]);
   const r = renderConfigMapData({ services: realisticSet(), overrides: text });
@@ -71,7 +71,7 @@ test('an invalid overrides.yaml is reported with its line and ignored; generatio
   t.false('overrides.yaml' in r.data, 'the admin\'s file is left alone');
   const out = r.data['custom_toolset.yaml']!;
   t.regex(out, /^# overrides\.yaml is invalid and was NOT applied:\n# - overrides\.yaml:3: toolsets\.grafana\/dashboards\.enable: unknown key/m);
-  t.deepEqual(custom(out).toolsets['grafana/dashboards'], { enabled: true, config: { url: 'http://kps-prod-grafana.monitoring.svc.cluster.local:80' } });
+  t.deepEqual(custom(out).toolsets['grafana/dashboards'], { enabled: true, config: { api_url: 'http://kps-prod-grafana.monitoring.svc.cluster.local:80' } });
   const withoutNote = out.replace(/^# overrides\.yaml is invalid[^\n]*\n(?:# - [^\n]*\n)*/m, '');
   t.is(withoutNote, renderConfigMapData({ services: realisticSet(), overrides: '' }).data['custom_toolset.yaml']!, 'the same file as without overrides, plus the note');
   t.true(r.warnings.some((w) => w.startsWith('overrides.yaml is invalid and was not applied: overrides.yaml:3:')));
@@ -109,12 +109,12 @@ for (const [name, text, re] of INVALID) {
 
 test('anchors and aliases in overrides.yaml resolve like any YAML', (t) => {
   const r = parseOverrides(
-    'toolsets:\n  grafana/loki:\n    config: &auth\n      headers: {X-Scope-OrgID: tenant}\n  grafana/tempo:\n    config: *auth\n  a: &off {enabled: false}\n  b: *off\n',
+    'toolsets:\n  grafana/loki:\n    config: &auth\n      additional_headers: {X-Scope-OrgID: tenant}\n  grafana/tempo:\n    config: *auth\n  elasticsearch/cluster: &off {enabled: false}\n  elasticsearch/data: *off\n',
   );
   t.true(r.ok, r.ok ? '' : r.message);
   if (!r.ok) return;
-  t.deepEqual(r.overrides.toolsets.get('grafana/tempo'), { config: { headers: { 'X-Scope-OrgID': 'tenant' } } });
-  t.deepEqual(r.overrides.toolsets.get('b'), { enabled: false });
+  t.deepEqual(r.overrides.toolsets.get('grafana/tempo'), { config: { additional_headers: { 'X-Scope-OrgID': 'tenant' } } });
+  t.deepEqual(r.overrides.toolsets.get('elasticsearch/data'), { enabled: false });
 });
 
 test('every problem is reported at once, in line order', (t) => {
@@ -157,7 +157,7 @@ test('the template is created only when the key is absent, and its examples are 
     'grafana/dashboards',
     'grafana/loki',
     'kubernetes/logs',
-    'prometheus/metrics:monitoring-prometheus-two',
+    'prometheus/metrics',
     'runbooks/api',
   ]);
   const rendered = renderConfigMapData({ services: realisticSet(), overrides: uncommented });
@@ -182,21 +182,107 @@ test('the logging rule: Loki turns kubernetes/logs off unless the admin decides;
     custom(renderConfigMapData({ services, overrides }).data['custom_toolset.yaml']!).toolsets['kubernetes/logs'];
   t.deepEqual(logs(''), { enabled: false });
   t.deepEqual(logs('toolsets:\n  kubernetes/logs: {enabled: true}\n'), { enabled: true });
-  t.deepEqual(logs('toolsets:\n  grafana/loki: {enabled: false}\n'), { enabled: true });
-  t.deepEqual(logs('toolsets:\n  opensearch/logs: {config: {opensearch_url: "http://os:9200"}}\n', []), { enabled: false }, 'an admin-only log backend counts too');
+  // The realistic set has Elasticsearch too: elasticsearch/data is the other logging toolset (HolmesGPT 2026).
+  t.deepEqual(logs('toolsets:\n  grafana/loki: {enabled: false}\n'), { enabled: false });
+  t.deepEqual(logs('toolsets:\n  grafana/loki: {enabled: false}\n  elasticsearch/data: {enabled: false}\n'), { enabled: true });
+  t.deepEqual(logs('toolsets:\n  victorialogs: {config: {api_url: "http://vlogs.logging.svc:9428"}}\n', []), { enabled: false }, 'an admin-only log backend counts too');
   const lokiNeedsCreds = published({ ns: 'loki', name: 'loki-gateway', detector: 'loki', port: 80, health: 'needs-credentials' });
   t.deepEqual(logs('', [lokiNeedsCreds]), { enabled: true }, 'a Loki HolmesGPT cannot use yet does not replace kubernetes/logs');
-  t.deepEqual(logs('toolsets:\n  grafana/loki: {config: {headers: {Authorization: "Basic {{ env.LOKI_AUTH }}"}}}\n', [lokiNeedsCreds]), { enabled: false });
+  t.deepEqual(logs('toolsets:\n  grafana/loki: {config: {additional_headers: {Authorization: "Basic {{ env.LOKI_AUTH }}"}}}\n', [lokiNeedsCreds]), { enabled: false });
   const multi = renderConfigMapData({
     services: [published({ ns: 'a', name: 'loki', detector: 'loki', port: 80 }), published({ ns: 'b', name: 'loki', detector: 'loki', port: 80 })],
     multiInstance: true,
   });
-  t.regex(multi.toolsets.find((v) => v.name === 'kubernetes/logs')!.note!, /^turned off: grafana\/loki, grafana\/loki:b-loki are the logging toolset/);
+  t.regex(multi.toolsets.find((v) => v.name === 'kubernetes/logs')!.note!, /^turned off: grafana\/loki is the logging toolset/, 'one toolset with two instances');
 });
 
-test('Elasticsearch (cluster/data toolsets, not a logs toolset) leaves kubernetes/logs on', (t) => {
-  const r = renderConfigMapData({ services: [published({ ns: 'elastic', name: 'es', detector: 'elasticsearch', port: 9200 })] });
-  t.deepEqual(custom(r.data['custom_toolset.yaml']!).toolsets['kubernetes/logs'], { enabled: true });
+// HolmesGPT 2026: logs go through elasticsearch/data (there is no elasticsearch/logs or opensearch/logs), one of the
+// logging toolsets (reference "Built-in toolset names"). This used to leave kubernetes/logs on.
+test('Elasticsearch (elasticsearch/data, a logging toolset in 2026) turns kubernetes/logs off; disabling it brings it back', (t) => {
+  const services = [published({ ns: 'elastic', name: 'es', detector: 'elasticsearch', port: 9200 })];
+  const r = renderConfigMapData({ services });
+  t.deepEqual(custom(r.data['custom_toolset.yaml']!).toolsets['kubernetes/logs'], { enabled: false });
+  t.regex(r.toolsets.find((v) => v.name === 'kubernetes/logs')!.note!, /^turned off: elasticsearch\/data is the logging toolset/);
+  const off = renderConfigMapData({ services, overrides: 'toolsets:\n  elasticsearch/data: {enabled: false}\n' });
+  t.deepEqual(custom(off.data['custom_toolset.yaml']!).toolsets['kubernetes/logs'], { enabled: true });
+});
+
+// ---- item 3: overrides that cannot break HolmesGPT --------------------------------------------------------------
+
+const REFUSED: Array<[string, string, RegExp]> = [
+  [
+    'a dotted header name',
+    'toolsets:\n  grafana/loki:\n    config:\n      additional_headers:\n        x.tenant.id: a\n',
+    /^overrides\.yaml:5: toolsets\.grafana\/loki\.config\.additional_headers\.x\.tenant\.id: a key with "\." makes HolmesGPT's parser .* fail the WHOLE file/,
+  ],
+  ['a dotted key under mcp_servers', 'mcp_servers:\n  a.b:\n    config: {url: "http://x:1/mcp"}\n', /^overrides\.yaml:2: mcp_servers\.a\.b: a key with "\."/],
+  [
+    'additional_instructions (removed in 2026-02)',
+    'toolsets:\n  grafana/loki:\n    additional_instructions: be brief\n',
+    /^overrides\.yaml:3: toolsets\.grafana\/loki\.additional_instructions: HolmesGPT removed "additional_instructions" in 2026-02 .*write the text in "llm_instructions"/,
+  ],
+  ['headers on elasticsearch/data', 'toolsets:\n  elasticsearch/data:\n    config:\n      headers: {Authorization: x}\n', /^overrides\.yaml:4: toolsets\.elasticsearch\/data\.config\.headers: `headers` is not read by elasticsearch\/data; use `api_key`, or `username`\/`password`$/],
+  ['url on grafana/dashboards (renamed)', 'toolsets:\n  grafana/dashboards:\n    config: {url: "http://g"}\n', /toolsets\.grafana\/dashboards\.config\.url: `url` is a deprecated name in grafana\/dashboards; write `api_url`/],
+  ['headers on prometheus/metrics (renamed)', 'toolsets:\n  prometheus/metrics:\n    config: {headers: {A: b}}\n', /`headers` is a deprecated name in prometheus\/metrics; write `additional_headers`/],
+  ['healthcheck (no longer read)', 'toolsets:\n  prometheus/metrics:\n    config: {healthcheck: "-/ready"}\n', /`healthcheck` is not read by prometheus\/metrics; HolmesGPT 2026 no longer reads it/],
+  ['an unknown config key', 'toolsets:\n  grafana/tempo:\n    config: {tempo_url: "http://t"}\n', /`tempo_url` is not read by grafana\/tempo \(HolmesGPT ignores it\); it reads api_url, /],
+  ['a suffixed name', 'toolsets:\n  "prometheus/metrics:prod":\n    config: {prometheus_url: "http://p"}\n', /is not a built-in toolset .*config\.instances/],
+  ['subtype on the entry', 'toolsets:\n  prometheus/metrics:\n    subtype: victoriametrics\n', /toolsets\.prometheus\/metrics\.subtype: HolmesGPT reads "subtype" inside "config:"/],
+  ['an instance without a name', 'toolsets:\n  prometheus/metrics:\n    config:\n      instances:\n        - prometheus_url: "http://p"\n', /toolsets\.prometheus\/metrics\.config\.instances\[0\]: each instance needs a "name"/],
+  ['instances on a toolset that takes none', 'toolsets:\n  kubernetes/core:\n    config: {instances: [{name: a}]}\n', /kubernetes\/core takes no "instances"/],
+  [
+    'an admin-only name that is no custom toolset',
+    'toolsets:\n  opensearch/logs:\n    config: {opensearch_url: "http://os:9200"}\n',
+    /^overrides\.yaml:2: toolsets\.opensearch\/logs: not a HolmesGPT built-in, so a custom toolset: it needs "type: http" with config\.endpoints, or "description" and "tools" .*\(after merging overrides\.yaml\)/,
+  ],
+  ['an http toolset without endpoints', 'toolsets:\n  wiki/api:\n    type: http\n    description: wiki\n', /toolsets\.wiki\/api\.config\.endpoints: a "type: http" toolset needs config\.endpoints/],
+];
+for (const [name, text, re] of REFUSED) {
+  test(`refused overrides: ${name}; reported like any invalid file, the output stays loadable`, (t) => {
+    const r = renderConfigMapData({ services: realisticSet(), overrides: text });
+    t.is(r.overrides.state, 'invalid');
+    t.regex((r.overrides as { message: string }).message, re);
+    t.is(r.error, undefined);
+    const out = r.data['custom_toolset.yaml']!;
+    t.regex(out, /^# overrides\.yaml is invalid and was NOT applied:/m);
+    t.deepEqual(holmesProblems(out, { disabled: new Set(['kubernetes/logs']) }), []);
+    t.true(r.warnings.some((w) => w.startsWith('overrides.yaml is invalid and was not applied: ')));
+  });
+}
+
+test('accepted overrides: 2026 entry keys, config.subtype, {{ env.NAME }} references, an own toolset, a disabled one', (t) => {
+  const text = [
+    'toolsets:',
+    '  prometheus/metrics:',
+    '    approval_required_tools: [execute_prometheus_range_query]',
+    '    transformers: [{name: llm_summarize, config: {input_threshold: 1000}}]',
+    '    config: {subtype: victoriametrics, verify_ssl: false, additional_headers: {X-Scope-OrgID: "{{ env.TENANT }}"}}',
+    '  elasticsearch/data:',
+    '    config: {username: holmes, password: "{{ env.ES_PASSWORD }}", timeout_seconds: 30}',
+    '  elasticsearch/cluster: {enabled: false}',
+    '  victorialogs:',
+    '    config: {api_url: "http://vlogs.logging.svc:9428", bearer_token: "{{ env.VL_TOKEN }}", headers: {AccountID: "0", ProjectID: "0"}}',
+    '  datadog/logs:',
+    '    config: {dd_api_key: "{{ env.DD_API_KEY }}"}',
+    '  runbooks/api:',
+    '    type: http',
+    '    description: Internal runbook wiki (read-only)',
+    '    config: {endpoints: [{hosts: [wiki.example.com], paths: ["/api/*"], methods: [GET]}]}',
+    '',
+  ].join('\n');
+  const r = renderConfigMapData({ services: realisticSet(), overrides: text });
+  t.is(r.overrides.state, 'applied', JSON.stringify(r.overrides));
+  const out = r.data['custom_toolset.yaml']!;
+  const toolsets = custom(out).toolsets;
+  t.deepEqual(toolsets['prometheus/metrics']!.approval_required_tools, ['execute_prometheus_range_query']);
+  t.like(toolsets['prometheus/metrics']!.config as object, { subtype: 'victoriametrics', verify_ssl: false });
+  t.deepEqual(
+    holmesProblems(out, {
+      disabled: new Set(['kubernetes/logs', 'elasticsearch/cluster']),
+      templated: new Set(['prometheus/metrics', 'elasticsearch/data', 'victorialogs', 'datadog/logs']),
+    }),
+    [],
+  );
 });
 
 test('property: admin values win key by key, untouched discovered keys stay, no prototype is touched', (t) => {

@@ -117,18 +117,24 @@ const overrides = fc.option(
 );
 
 test('property: rendered custom_toolset.yaml parses back to exactly the merged entries', (t) => {
+  let appliedRuns = 0;
   fc.assert(
     fc.property(services, overrides, fc.boolean(), (svcs, text, multiInstance) => {
       const r = renderConfigMapData({ services: svcs, overrides: text, multiInstance });
-      t.is(r.overrides.state, text === null ? 'absent' : 'applied', r.overrides.state === 'invalid' ? r.overrides.message : '');
+      // Random overrides are often something HolmesGPT would not load (a "." in a key, an unread config key, a
+      // custom toolset without endpoints): then they are refused whole and the file holds the generated entries.
+      t.is(r.overrides.state === 'absent', text === null);
       const parsedOverrides = text === null ? undefined : parseOverrides(text);
-      const merged = mergeToolsets(buildToolsets(svcs, { multiInstance }).entries, parsedOverrides?.ok ? parsedOverrides.overrides : undefined);
+      const applied = r.overrides.state === 'applied' && parsedOverrides?.ok ? parsedOverrides.overrides : undefined;
+      const merged = mergeToolsets(buildToolsets(svcs, { multiInstance }).entries, applied);
+      if (applied !== undefined && applied.toolsets.size > 0) appliedRuns++;
       const expected = Object.fromEntries(merged.map((m) => [m.name, m.entry]));
       t.deepEqual(parse(r.data['custom_toolset.yaml']!), { toolsets: JSON.parse(JSON.stringify(expected)) });
       t.deepEqual(Object.keys(r.data), [...Object.keys(r.data)].sort());
     }),
     { numRuns: 200 },
   );
+  t.true(appliedRuns > 0, 'some random overrides were applied');
 });
 
 const havePyYaml = spawnSync('python3', ['-c', 'import yaml'], { stdio: 'ignore' }).status === 0;

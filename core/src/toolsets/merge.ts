@@ -1,7 +1,7 @@
 // Generated toolsets + admin overrides → the final toolsets of custom_toolset.yaml, then the logging rule.
 //
-// Logging rule: HolmesGPT wants one logging toolset active and prefers a log backend (grafana/loki, an
-// Elasticsearch/OpenSearch logs toolset, …) over kubernetes/logs when both are enabled. So when a log backend
+// Logging rule: HolmesGPT wants one logging toolset active and prefers a log backend (grafana/loki,
+// elasticsearch/data or victorialogs, holmes.ts) over kubernetes/logs when both are enabled. So when a log backend
 // ends up enabled, kubernetes/logs is written `enabled: false` (explicitly, whatever HolmesGPT's default), with a
 // comment saying why — unless overrides.yaml sets kubernetes/logs' `enabled` itself (the admin wins). A discovered
 // backend that needs credentials does not count until overrides.yaml touches its entry: HolmesGPT would disable
@@ -37,7 +37,7 @@ export function mergeToolsets(built: ReadonlyMap<string, BuiltToolset>, override
     const patch = overrides?.toolsets.get(name);
     out.set(name, {
       name,
-      entry: patch ? mergeEntry(t.entry, patch) : t.entry,
+      entry: patch ? mergeEntry(t.entry, patch, t.instances.length === 1 ? t.instances[0]!.name : undefined) : t.entry,
       source: t.source,
       type: t.type,
       ...(t.service !== undefined ? { service: t.service } : {}),

@@ -1,18 +1,25 @@
 // overrides.yaml: admin-owned, the shape of custom_toolset.yaml (`toolsets:` mapping, optional `mcp_servers:`).
 // The daemon never writes it except to create OVERRIDES_TEMPLATE when the key is absent. It is applied whole or
 // not at all: any problem makes parseOverrides answer every problem with its line, and generation goes on
-// without overrides (the caller logs, counts and shows the error).
+// without overrides (the caller logs, counts and shows the error). Checked against HolmesGPT's model
+// (holmes.ts, check.ts): no "." in any key (HolmesGPT's parser fails the whole file over one), only entry keys
+// HolmesGPT accepts, config keys the toolset reads (a renamed or ignored key names the one to write). The
+// merged file is checked whole by render.ts before anything is written.
 //
 // Merge, per toolset name (mergeEntry): JSON Merge Patch (RFC 7386) — mappings merge key by key and the admin's
-// value wins (`config.api_key` or `config.headers` next to the discovered URL), any other value replaces (a
-// list is replaced whole), `null` removes the key. `enabled: false` turns a discovered toolset off. A name the
-// daemon did not generate is added as written, with `enabled: true` when the admin left `enabled` out.
-import { isAlias, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+// value wins (`config.api_key` next to the discovered URL), any other value replaces (a list is replaced whole),
+// `null` removes the key. One exception: `config.instances` entries merge by `name` into the generated instance
+// of that name (a new name adds an instance), so an admin addresses one instance. `enabled: false` turns a
+// discovered toolset off. A name the daemon did not generate is added as written, with `enabled: true` when the
+// admin left `enabled` out.
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import { canonicalEntry } from './build.js';
+import { checkEntry as checkHolmesEntry, dottedKeys, formatPath } from './check.js';
+import type { HolmesProblem } from './check.js';
 import { compareStrings, getOwn, isPlainObject, mergePatch, oneLine, plainCopy, setOwn } from './data.js';
-import type { PlainObject } from './data.js';
-import { ENTRY_KEYS, isEntryKey, OVERRIDES_KEY } from './holmes.js';
+import type { Plain, PlainObject } from './data.js';
+import { ENTRY_KEYS, INSTANCE_NAME_KEY, OVERRIDES_KEY, TOP_LEVEL_KEYS } from './holmes.js';
 
 export interface OverridesProblem {
   line?: number;
@@ -32,9 +39,6 @@ export type OverridesResult =
   | { ok: true; overrides: Overrides }
   | { ok: false; errors: OverridesProblem[]; /** All problems, one line each, joined with "; ". */ message: string };
 
-const TOP_LEVEL_KEYS = ['toolsets', 'mcp_servers'];
-const STRING_KEYS: ReadonlySet<string> = new Set(['type', 'description', 'llm_instructions', 'additional_instructions', 'docs_url', 'icon_url', 'installation_instructions']);
-const LIST_KEYS: ReadonlySet<string> = new Set(['tags', 'prerequisites', 'tools']);
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -72,12 +76,13 @@ export function parseOverrides(text: string): OverridesResult {
   }
 
   const errors: OverridesProblem[] = [];
+  dottedKeys(data, [], (path, message) => errors.push({ line: lineAt(doc, path, counter), path: formatPath(path), message }));
   const toolsets = new Map<string, PlainObject>();
   let mcpServers: PlainObject | undefined;
   for (const pair of root.items) {
     const key = scalarKey(pair);
     const line = lineOf(pair.key);
-    if (key === undefined || !TOP_LEVEL_KEYS.includes(key)) {
+    if (key === undefined || !(TOP_LEVEL_KEYS as readonly string[]).includes(key)) {
       errors.push({ line, path: key, message: `unknown top-level key; allowed: ${TOP_LEVEL_KEYS.join(', ')}` });
       continue;
     }
@@ -131,29 +136,44 @@ function checkEntry(doc: Document, name: string, item: Pair, value: unknown, lin
     errors.push({ line: lineOf(item.key), path, message: 'must be a mapping, e.g. "{enabled: false}" or "{config: {api_key: ...}}"' });
     return undefined;
   }
-  const before = errors.length;
-  for (const pair of (node as YAMLMap).items) {
-    const key = scalarKey(pair);
-    const line = lineOf(pair.key);
-    if (key === undefined || !isEntryKey(key)) {
-      const hint = key !== undefined ? closest(key, ENTRY_KEYS) : undefined;
-      errors.push({
-        line,
-        path: `${path}.${key ?? '?'}`,
-        message: `unknown key${hint ? ` (did you mean "${hint}"?)` : ''}: HolmesGPT drops an entry with one; allowed: ${ENTRY_KEYS.join(', ')}`,
-      });
-      continue;
-    }
-    const v = getOwn(value, key);
-    if (v === null) continue; // null removes the key from the generated entry
-    if (key === 'enabled' && typeof v !== 'boolean') errors.push({ line, path: `${path}.enabled`, message: 'must be true or false' });
-    else if (key === 'config' && !isPlainObject(v)) errors.push({ line, path: `${path}.config`, message: 'must be a mapping' });
-    else if (STRING_KEYS.has(key) && typeof v !== 'string') errors.push({ line, path: `${path}.${key}`, message: 'must be text' });
-    else if (LIST_KEYS.has(key) && !Array.isArray(v)) errors.push({ line, path: `${path}.${key}`, message: 'must be a list' });
-    else if (key === 'tags' && !(v as unknown[]).every((t) => typeof t === 'string')) errors.push({ line, path: `${path}.tags`, message: 'must be a list of text' });
+  const found: HolmesProblem[] = [];
+  checkHolmesEntry(name, value, ['toolsets', name], (p, message) => found.push({ path: p, message }), { patch: true });
+  for (const p of found) {
+    errors.push({ line: lineAt(doc, p.path, undefined, lineOf) ?? lineOf(item.key), path: formatPath(p.path), message: p.message });
   }
-  if (errors.length > before) return undefined;
+  if (found.length > 0) return undefined;
   return plainCopy(value) as PlainObject;
+}
+
+/** The line in overrides.yaml `text` of the key at `path` (or of its nearest parent there), if any. */
+export function overridesLine(text: string, path: ReadonlyArray<string | number>): number | undefined {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  return doc.errors.length > 0 ? undefined : lineAt(doc, path, counter);
+}
+
+/** The line of the node at `path` (keys and list indexes), following aliases; undefined when it is not there. */
+function lineAt(doc: Document, path: ReadonlyArray<string | number>, counter?: LineCounter, lineOf?: LineOf): number | undefined {
+  const line = lineOf ?? ((n: unknown) => {
+    const range = (n as Node | null | undefined)?.range;
+    return range && counter ? counter.linePos(range[0]).line : undefined;
+  });
+  let node: unknown = doc.contents;
+  let keyNode: unknown = node;
+  for (const seg of path) {
+    node = deref(doc, node);
+    if (typeof seg === 'number') {
+      if (!isSeq(node)) return line(keyNode);
+      node = keyNode = node.items[seg];
+    } else {
+      if (!isMap(node)) return line(keyNode);
+      const pair = node.items.find((p) => scalarKey(p) === seg);
+      if (!pair) return line(keyNode);
+      keyNode = pair.key;
+      node = pair.value;
+    }
+  }
+  return line(keyNode);
 }
 
 function checkMcpServers(doc: Document, node: YAMLMap, value: Record<string, unknown>, lineOf: LineOf, errors: OverridesProblem[]): PlainObject {
@@ -171,34 +191,47 @@ function checkMcpServers(doc: Document, node: YAMLMap, value: Record<string, unk
 }
 
 /** The admin's entry merged into a generated one (or into nothing, for an admin-only name). */
-export function mergeEntry(base: PlainObject | undefined, override: PlainObject): PlainObject {
-  const merged = mergePatch(base ?? {}, override) as PlainObject;
+/**
+ * The admin's entry merged into a generated one (or into nothing, for an admin-only name). `instance`: the name
+ * of the generated entry's only instance, so that `config.instances: [{name: <it>, …}]` in overrides.yaml
+ * addresses it even when the entry was written flat (one instance).
+ */
+export function mergeEntry(base: PlainObject | undefined, override: PlainObject, instance?: string): PlainObject {
+  const patchConfig = getOwn(override, 'config');
+  const patchInstances = isPlainObject(patchConfig) ? getOwn(patchConfig, 'instances') : undefined;
+  if (!Array.isArray(patchInstances) || base === undefined || !isPlainObject(base.config)) {
+    return finish(mergePatch(base ?? {}, override) as PlainObject);
+  }
+  const baseConfig = base.config as PlainObject;
+  let baseInstances: Plain[];
+  let globals: PlainObject = {};
+  if (Array.isArray(baseConfig.instances)) {
+    baseInstances = baseConfig.instances;
+    for (const [k, v] of Object.entries(baseConfig)) if (k !== 'instances') setOwn(globals, k, v);
+  } else if (instance !== undefined && Object.keys(baseConfig).length > 0) {
+    baseInstances = [{ [INSTANCE_NAME_KEY]: instance, ...baseConfig }];
+  } else {
+    return finish(mergePatch(base, override) as PlainObject);
+  }
+  const nameOf = (v: unknown) => (isPlainObject(v) ? getOwn(v, INSTANCE_NAME_KEY) : undefined);
+  const instances: Plain[] = baseInstances.map((inst) => {
+    const patch = patchInstances.find((p) => nameOf(p) !== undefined && nameOf(p) === nameOf(inst));
+    return patch !== undefined ? (mergePatch(inst, patch as Plain) as Plain) : inst;
+  });
+  for (const p of patchInstances as Plain[]) if (!baseInstances.some((b) => nameOf(b) !== undefined && nameOf(b) === nameOf(p))) instances.push(p);
+  const restConfig: PlainObject = {};
+  for (const [k, v] of Object.entries(patchConfig as PlainObject)) if (k !== 'instances') setOwn(restConfig, k, v);
+  globals = mergePatch(globals, restConfig) as PlainObject;
+  const rest: PlainObject = {};
+  for (const [k, v] of Object.entries(override)) if (k !== 'config') setOwn(rest, k, v);
+  const merged = mergePatch(base, rest) as PlainObject;
+  merged.config = { ...globals, instances };
+  return finish(merged);
+}
+
+function finish(merged: PlainObject): PlainObject {
   if (typeof merged.enabled !== 'boolean') setOwn(merged, 'enabled', true);
   return canonicalEntry(merged);
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c);
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
 }
 
 /**
@@ -213,12 +246,18 @@ export const OVERRIDES_TEMPLATE = `# overrides.yaml belongs to you, the cluster 
 # of the same name:
 #   - mappings merge key by key and your values win, so you can add credentials and keep the discovered URL;
 #   - any other value (text, number, list) replaces the generated one, and null removes it;
+#   - config.instances entries merge by "name" into the generated instance of that name (see below);
 #   - "enabled: false" turns a discovered toolset off;
 #   - a name the daemon does not generate is added as you wrote it ("enabled: true" is added if you leave it out).
-# Entry keys HolmesGPT accepts: ${ENTRY_KEYS.slice(0, 6).join(', ')},
-# ${ENTRY_KEYS.slice(6).join(', ')}.
-# Any other key (a typo such as "enable") makes this whole file invalid: the daemon then ignores it, keeps
-# generating without it and reports the error (log, metrics, and a comment at the top of custom_toolset.yaml).
+# Entry keys HolmesGPT accepts: ${ENTRY_KEYS.slice(0, 7).join(', ')},
+# ${ENTRY_KEYS.slice(7).join(', ')}.
+# This file is checked against what HolmesGPT 2026 loads, and ignored whole (the error is reported in the log,
+# the metrics and a comment at the top of custom_toolset.yaml) when anything in it would break HolmesGPT:
+#   - an unknown entry key (a typo such as "enable", or "additional_instructions", removed in 2026-02);
+#   - a config key the toolset does not read, or an old name of one (grafana/* read api_url and
+#     additional_headers, not url and headers; elasticsearch/* read api_key or username/password, no headers);
+#   - a "." anywhere in a key (e.g. a header "x.tenant.id"): HolmesGPT's parser fails the WHOLE file over one;
+#   - a name HolmesGPT does not ship that is not a custom toolset ("type: http" with config.endpoints).
 #
 # "{{ env.NAME }}" is replaced by HolmesGPT from its own pod's environment, and the toolset is dropped when NAME
 # is not set there: keep secrets in a Secret, pass them to the HolmesGPT pod as environment variables, and
@@ -227,14 +266,14 @@ export const OVERRIDES_TEMPLATE = `# overrides.yaml belongs to you, the cluster 
 # Examples (remove the leading "# " to use them):
 #
 # toolsets:
-#   # Grafana with an API key (sent as a Bearer token); the discovered URL stays.
+#   # Grafana with an API key (sent as a Bearer token); the discovered api_url stays.
 #   grafana/dashboards:
 #     config:
 #       api_key: "{{ env.GRAFANA_API_KEY }}"
 #   # Multi-tenant Loki: a header on every query.
 #   grafana/loki:
 #     config:
-#       headers:
+#       additional_headers:
 #         X-Scope-OrgID: my-tenant
 #   # Elasticsearch with basic auth.
 #   elasticsearch/data:
@@ -244,9 +283,17 @@ export const OVERRIDES_TEMPLATE = `# overrides.yaml belongs to you, the cluster 
 #   # Turn a discovered toolset off.
 #   elasticsearch/cluster:
 #     enabled: false
-#   # Keep kubernetes/logs on although a log backend (grafana/loki) is published.
+#   # Keep kubernetes/logs on although a logging toolset (grafana/loki) is published.
 #   kubernetes/logs:
 #     enabled: true
+#   # One instance of several (holmesgpt.multi_instance): address it by its instance name (<namespace>-<name> of
+#   # its Service, as GET /api/v1/toolsets and the comments in custom_toolset.yaml show); the others stay as found.
+#   prometheus/metrics:
+#     config:
+#       instances:
+#         - name: monitoring-prometheus-two
+#           additional_headers:
+#             Authorization: "Bearer {{ env.PROMETHEUS_TOKEN }}"
 #   # A toolset of your own (HolmesGPT 2026 HTTP format: description, type http and config.endpoints).
 #   runbooks/api:
 #     type: http
@@ -256,9 +303,4 @@ export const OVERRIDES_TEMPLATE = `# overrides.yaml belongs to you, the cluster 
 #         - hosts: ["wiki.example.com"]
 #           paths: ["/api/*"]
 #           methods: [GET]
-#   # With holmesgpt.multi_instance, another instance is overridden under its suffixed name.
-#   "prometheus/metrics:monitoring-prometheus-two":
-#     config:
-#       headers:
-#         Authorization: "Bearer {{ env.PROMETHEUS_TOKEN }}"
 `;
