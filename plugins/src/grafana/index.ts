@@ -48,8 +48,8 @@ export default defineDetector({
     return { port: portRef(port), scheme: portScheme(service, port), health: { path: '/api/health' } };
   },
   toolsets(found): Record<string, ToolsetEntry> {
-    // 2025 requires `url` (2026 also accepts `api_url`); an API key is an admin's choice, never guessed here.
-    const config: Record<string, unknown> = { url: found.url };
+    // HolmesGPT 2026 reads `api_url` (`url` is a deprecated alias); an API key is an admin's choice, never guessed here.
+    const config: Record<string, unknown> = { api_url: found.url };
     if (found.scheme === 'https') config.verify_ssl = false;
     return { 'grafana/dashboards': { enabled: true, config } };
   },

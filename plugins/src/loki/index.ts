@@ -78,7 +78,8 @@ export default defineDetector({
     return { port: portRef(port), scheme: portScheme(service, port), health: { path: r === 'gateway' ? '/' : '/ready' } };
   },
   toolsets(found): Record<string, ToolsetEntry> {
-    const config: Record<string, unknown> = { url: found.url };
+    // HolmesGPT 2026: `api_url` (Loki itself, no Grafana proxy); `url` is a deprecated alias.
+    const config: Record<string, unknown> = { api_url: found.url };
     if (found.scheme === 'https') config.verify_ssl = false;
     return { 'grafana/loki': { enabled: true, config } };
   },

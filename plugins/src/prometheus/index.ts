@@ -159,13 +159,12 @@ export default defineDetector({
   },
   toolsets(found): Record<string, ToolsetEntry> {
     const config: Record<string, unknown> = { prometheus_url: found.url };
-    // VictoriaMetrics and Mimir/Cortex have no `/-/healthy`: HolmesGPT 2025 must check with a query instead.
-    if (found.healthPath !== '/-/healthy') config.healthcheck = 'api/v1/query?query=up';
-    if (found.scheme === 'https') {
-      // In-cluster TLS is signed by a cluster CA (OpenShift service CA, self-signed) the HolmesGPT pod does not trust.
-      config.prometheus_ssl_enabled = false; // 2025 name
-      config.verify_ssl = false; // 2026 name
-    }
+    // HolmesGPT 2026 reads `subtype: victoriametrics` for VictoriaMetrics (vmsingle, vmselect: the only flavors
+    // probed at `/health`); `healthcheck` is no longer read.
+    if (found.healthPath === '/health') config.subtype = 'victoriametrics';
+    // In-cluster TLS is signed by a cluster CA (OpenShift service CA, self-signed) the HolmesGPT pod does not trust.
+    // `verify_ssl` is the 2026 name (`prometheus_ssl_enabled` a deprecated alias).
+    if (found.scheme === 'https') config.verify_ssl = false;
     return { 'prometheus/metrics': { enabled: true, config } };
   },
 });

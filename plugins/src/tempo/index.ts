@@ -58,7 +58,8 @@ export default defineDetector({
     return { port: portRef(port), scheme: portScheme(service, port), health: { path: '/ready' } };
   },
   toolsets(found): Record<string, ToolsetEntry> {
-    const config: Record<string, unknown> = { url: found.url };
+    // HolmesGPT 2026: `api_url` (Tempo itself); `url` is a deprecated alias.
+    const config: Record<string, unknown> = { api_url: found.url };
     if (found.scheme === 'https') config.verify_ssl = false;
     return { 'grafana/tempo': { enabled: true, config } };
   },
