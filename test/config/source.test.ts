@@ -1,7 +1,7 @@
 // Hot reload sources: a plain file, a kubelet-mounted ConfigMap directory (..data symlink swap), and a ConfigMap
 // read through the API. Each change is loaded and validated whole; invalid ones keep the running config.
 import test from 'ava';
-import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigReloader } from '../../core/src/config/reloader.js';
@@ -85,4 +85,103 @@ test('a ConfigMap through the API: loaded, followed, and a missing key means def
   const missing = await source.load();
   t.true(missing.ok);
   t.regex(missing.ok ? missing.warnings[0]!.message : '', /ConfigMap not found: using the defaults/);
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Refused at runtime, the running config kept (issue 12): empty, comments-only, deleted, oversized, unknown tag,
+// alias bomb, colliding priority; and a ConfigMap value over the cap or empty.
+
+const lastInvalid = (outcomes: ReloadOutcome[]) => {
+  const o = outcomes.at(-1);
+  return o?.status === 'invalid' ? o.messages.join('\n') : '';
+};
+
+test('a plain file at runtime: each bad state is refused with a reason and the running config stays; detectors: {} resets', async (t) => {
+  const { dir, cleanup } = await tempDir('cfg-refuse');
+  t.teardown(cleanup);
+  const file = path.join(dir, 'detector-config.yaml');
+  await writeFile(file, 'detectors:\n  grafana: {enabled: false}\n');
+  const source = fileConfigSource(file, {}, 20);
+  const applied: Config[] = [];
+  const outcomes: ReloadOutcome[] = [];
+  const warned: string[] = [];
+  const reloader = new ConfigReloader({
+    source,
+    apply: async (c) => {
+      applied.push(c);
+      return { enabled: 7, disabled: 1, warnings: [] };
+    },
+    log: { ...quiet, warn: (m: string, meta?: Record<string, unknown>) => warned.push(`${m} ${JSON.stringify(meta ?? {})}`) },
+    onOutcome: (o) => outcomes.push(o),
+  });
+  const first = await source.load();
+  t.true(first.ok);
+  if (first.ok) reloader.started(first.config);
+  t.teardown(() => reloader.stop());
+
+  const cases: Array<[string, () => Promise<unknown>, RegExp]> = [
+    ['empty', () => writeFile(file, ''), /detector-config\.yaml: the config is empty \(no keys, only comments or whitespace\): the running config stays; to reset every detector to its defaults, write "detectors: \{\}"/],
+    ['comments only', () => writeFile(file, '# detectors:\n#   grafana: {enabled: false}\n'), /the config is empty .*the running config stays/],
+    ['deleted', () => rm(file), /detector-config\.yaml: the config file no longer exists: the running config stays/],
+    ['60 MiB', async () => {
+      await writeFile(file, 'detectors: {}\n');
+      await truncate(file, 60 * 1024 * 1024);
+    }, /the config is 60\.0 MiB; the limit is 256 KiB/],
+    ['unknown tag', () => writeFile(file, 'detectors:\n  grafana: !!python/object:os.system {enabled: false}\n'), /:2: invalid YAML: tag tag:yaml\.org,2002:python\/object:os\.system is not allowed/],
+    ['alias bomb', () => writeFile(file, `a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [${Array(10).fill('*a').join(',')}]\nc: [${Array(10).fill('*b').join(',')}]\n`), /possible alias bomb/],
+    ['colliding priority', () => writeFile(file, 'detectors:\n  grafana: {enabled: false}\n  prometheus: {priority: 10}\n'), /:3: detectors\.prometheus\.priority: priority 10 is already used by detector "custom" \(its default priority\)/],
+  ];
+  for (const [what, change, expected] of cases) {
+    await change();
+    const o = await reloader.reload('api');
+    t.is(o.status, 'invalid', what);
+    t.regex(lastInvalid(outcomes), expected, what);
+    t.is(applied.length, 0, `${what}: nothing applied`);
+  }
+  t.true(warned.some((w) => /config reload refused: the config is empty or missing/.test(w)), 'empty and missing are logged as warnings');
+
+  // The file watcher sees a deletion like the API does.
+  await writeFile(file, 'detectors:\n  grafana: {enabled: false}\n  loki: {enabled: false}\n');
+  await reloader.start();
+  await reloader.reload('api');
+  t.is(applied.length, 1);
+  await rm(file);
+  await eventually(() => /the config file no longer exists/.test(lastInvalid(outcomes)) && outcomes.at(-1) !== undefined);
+  t.is(applied.length, 1, 'a deleted file changes nothing');
+
+  // The deliberate reset.
+  await writeFile(file, 'detectors: {}\n');
+  await eventually(() => applied.length === 2);
+  t.deepEqual(applied[1]!.detectors, {});
+});
+
+test('a reload never throws: a source that fails is a refused reload', async (t) => {
+  const reloader = new ConfigReloader({
+    source: { description: 'broken', load: () => Promise.reject(new Error('boom')), watch: async () => async () => {} },
+    apply: async () => ({ enabled: 0, disabled: 0, warnings: [] }),
+    log: quiet,
+  });
+  const o = await reloader.reload('api');
+  t.is(o.status, 'invalid');
+  t.deepEqual(o.status === 'invalid' ? o.messages : [], ['broken: cannot load the config: boom']);
+});
+
+test('a ConfigMap through the API: a value over the size cap or an empty value is refused, the running config stays', async (t) => {
+  const emu = await startEmulator();
+  t.teardown(() => emu.stop());
+  const kc = new KubeConfig();
+  kc.loadFromString(emu.kubeconfig());
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ops', name: 'dt-config' };
+  emu.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dt-config', namespace: 'ops' }, data: { 'detector-config.yaml': 'detectors:\n  tempo: {enabled: false}\n' } });
+  const source = configMapConfigSource(kc, 'ops', 'dt-config');
+  const { applied, outcomes } = await follow(t, source);
+  emu.patch(ref, { data: { 'detector-config.yaml': `detectors:\n  acme:\n    plugin: {config: {blob: "${'x'.repeat(300 * 1024)}"}}\n` } });
+  await eventually(() => outcomes.some((o) => o.status === 'invalid'));
+  t.regex(lastInvalid(outcomes), /ConfigMap ops\/dt-config key detector-config\.yaml: the config is more than 300 KiB; the limit is 256 KiB/);
+  emu.patch(ref, { data: { 'detector-config.yaml': '# nothing here\n' } });
+  await eventually(() => /the config is empty/.test(lastInvalid(outcomes)));
+  t.is(applied.length, 0, 'neither was applied');
+  emu.patch(ref, { data: { 'detector-config.yaml': 'detectors:\n  tempo: {enabled: true}\n' } });
+  await eventually(() => applied.length === 1);
+  t.true(applied[0]!.detectors.tempo?.enabled);
 });

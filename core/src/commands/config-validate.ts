@@ -17,6 +17,7 @@ export function registerConfigValidate(program: Command): void {
       if (!r.ok) {
         throw new CommandError(`${file} is invalid (${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}):\n  ${r.errors.map(formatProblem).join('\n  ')}`);
       }
+      for (const w of r.warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
       const names = Object.keys(r.config.detectors);
       process.stdout.write(`${file} is valid${names.length > 0 ? ` (detectors configured: ${names.join(', ')})` : ''}\n`);
     });

@@ -2,9 +2,14 @@
 // hand it over in one piece. An invalid config changes nothing: the running one stays, and the problem is
 // reported (log, metric, the reload answer, the plugins endpoint).
 import { formatProblem } from './load.js';
-import type { ConfigProblem } from './load.js';
+import type { ConfigProblem, ConfigResult } from './load.js';
 import type { Config } from './schema.js';
 import type { ConfigSource } from './source.js';
+
+function absentProblem(absent: 'missing' | 'empty', file: string): ConfigProblem {
+  const what = absent === 'missing' ? 'the config file no longer exists' : 'the config is empty (no keys, only comments or whitespace)';
+  return { file, message: `${what}: the running config stays; to reset every detector to its defaults, write "detectors: {}"` };
+}
 
 export type ReloadOutcome =
   | { status: 'success'; detectors_enabled: number; detectors_disabled: number; reload_time: string; warnings: string[] }
@@ -55,15 +60,21 @@ export class ConfigReloader {
   reload(trigger: 'watch' | 'api' = 'api'): Promise<ReloadOutcome> {
     const run = async (): Promise<ReloadOutcome> => {
       const now = (this.options.now ?? (() => new Date()))().toISOString();
-      const result = await this.options.source.load();
-      if (!result.ok) {
-        const messages = result.errors.map(formatProblem);
+      const result = await this.load();
+      // A config that was there and is now empty or gone is refused like an invalid one: the running config
+      // stays (a truncating editor or a broken mount must not re-enable what the admin disabled).
+      if (!result.ok || result.absent !== undefined) {
+        const refused = result.ok ? [absentProblem(result.absent ?? 'empty', result.warnings[0]?.file ?? this.options.source.description)] : result.errors;
+        const messages = refused.map(formatProblem);
         const key = messages.join('\n');
         // A watch event for a file that is still equally broken is not news.
         if (trigger === 'watch' && key === this.lastRejected && this.last) return this.last;
         this.lastRejected = key;
-        this.options.log.error('config reload rejected; the running config stays', { trigger, source: this.options.source.description, errors: messages });
-        return this.record({ status: 'invalid', errors: result.errors, messages, reload_time: now });
+        const meta = { trigger, source: this.options.source.description, errors: messages };
+        // Empty or missing is a warning (often a passing state while a file is rewritten), invalid an error.
+        if (result.ok) this.options.log.warn('config reload refused: the config is empty or missing; the running config stays', meta);
+        else this.options.log.error('config reload rejected; the running config stays', meta);
+        return this.record({ status: 'invalid', errors: refused, messages, reload_time: now });
       }
       const text = JSON.stringify(result.config);
       this.lastRejected = undefined;
@@ -82,6 +93,15 @@ export class ConfigReloader {
     const next = this.serial.then(run, run);
     this.serial = next.catch(() => undefined);
     return next;
+  }
+
+  /** The source's load, with any failure (a bug, an API error) turned into a problem: a reload never throws. */
+  private async load(): Promise<ConfigResult> {
+    try {
+      return await this.options.source.load();
+    } catch (err) {
+      return { ok: false, errors: [{ file: this.options.source.description, message: `cannot load the config: ${(err as Error).message}` }] };
+    }
   }
 
   private record(outcome: ReloadOutcome): ReloadOutcome {

@@ -15,6 +15,14 @@ export const BUILTIN_PRIORITIES: Readonly<Record<string, number>> = {
   elasticsearch: 80,
 };
 
+/**
+ * A detector's priority when the config gives it none: a built-in's from the table above (1000 for a built-in
+ * bundle the table does not know), an external plugin's after every built-in.
+ */
+export function defaultPriority(name: string, builtin: boolean): number {
+  return builtin ? (BUILTIN_PRIORITIES[name] ?? 1000) : Number.POSITIVE_INFINITY;
+}
+
 const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

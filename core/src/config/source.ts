@@ -8,7 +8,7 @@ import { Informer } from '../discovery/informer.js';
 import { configMapSource } from '../discovery/kube-source.js';
 import { projectConfigMap } from '../reconcile/reconciler.js';
 import type { ConfigMapShape } from '../reconcile/merge.js';
-import { loadConfigFile, parseConfig } from './load.js';
+import { loadConfigFile, parseConfigOffThread } from './load.js';
 import type { ConfigResult, LoadOptions } from './load.js';
 import { DEFAULT_CONFIG } from './schema.js';
 
@@ -76,10 +76,13 @@ export function configMapConfigSource(kc: KubeConfig, namespace: string, name: s
       await ensure();
       const cm = informer.get(`${namespace}/${name}`);
       const text = cm?.data?.[key];
+      // A ConfigMap deleted (or its key removed) through the API is a deliberate act: the defaults, as at start.
+      // An empty value is not: like an empty file, a reload keeps the running config (reloader.ts).
       if (text === undefined) {
         return { ok: true, config: DEFAULT_CONFIG, warnings: [{ file: where, message: cm ? `key ${key} not found: using the defaults` : 'ConfigMap not found: using the defaults' }] };
       }
-      return parseConfig(text, where, options);
+      // The size cap is checked on the value's length before anything is parsed (parseConfigOffThread).
+      return parseConfigOffThread(text, where, options);
     },
     async watch(onChange) {
       await ensure();

@@ -1,5 +1,5 @@
 // Which detectors run, and in which order: a pure function of the loaded plugins and the config.
-import { BUILTIN_PRIORITIES } from '../config/schema.js';
+import { defaultPriority } from '../config/schema.js';
 import type { Config, DetectorSettings } from '../config/schema.js';
 
 export interface Available {
@@ -21,7 +21,11 @@ export interface Ordering {
   warnings: string[];
 }
 
-/** Lower priority first; ties (only possible between unconfigured external plugins) broken by name. */
+/**
+ * Lower priority first; ties broken by name. A configured priority equal to another detector's effective one
+ * (configured or default) is refused when the config is loaded (config/load.ts), so ties are only possible
+ * between unconfigured external plugins.
+ */
 export function orderDetectors(available: readonly Available[], config: Config): Ordering {
   const warnings: string[] = [];
   const names = new Set(available.map((a) => a.name));
@@ -30,8 +34,7 @@ export function orderDetectors(available: readonly Available[], config: Config):
   }
   const detectors = available.map((a): OrderedDetector => {
     const settings = config.detectors[a.name] ?? {};
-    const fallback = a.builtin ? (BUILTIN_PRIORITIES[a.name] ?? 1000) : Number.POSITIVE_INFINITY;
-    return { name: a.name, builtin: a.builtin, enabled: settings.enabled ?? true, priority: settings.priority ?? fallback, settings };
+    return { name: a.name, builtin: a.builtin, enabled: settings.enabled ?? true, priority: settings.priority ?? defaultPriority(a.name, a.builtin), settings };
   });
   detectors.sort((x, y) => (x.priority === y.priority ? (x.name < y.name ? -1 : x.name > y.name ? 1 : 0) : x.priority - y.priority));
   return { detectors, warnings };
