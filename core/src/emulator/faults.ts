@@ -1,7 +1,7 @@
 // Programmatic fault injection: failing the next N matching requests with a proper Status,
 // latency, a global pause, and dropping or silently stalling watch streams.
 import { ApiError, makeStatus, reasonForCode } from './status.js';
-import type { WatchControl } from './watch.js';
+import type { WatchControl, WatchStreamStats } from './watch.js';
 
 export interface FaultMatch {
   /** HTTP method, case-insensitive (e.g. 'GET'). */
@@ -134,6 +134,11 @@ export class Faults {
 
   openWatches(): number {
     return this.watches.openCount();
+  }
+
+  /** Per open watch stream (oldest first): events sent, held while dead, bookmark ticks that stayed silent. */
+  watchStats(): WatchStreamStats[] {
+    return this.watches.stats();
   }
 
   reset(): void {

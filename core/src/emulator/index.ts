@@ -8,6 +8,7 @@
 //   await emu.stop();
 export { startEmulator, Emulator, type EmulatorOptions, type ObjectRef, type ListQuery, type HelperOptions } from './emulator.js';
 export type { Faults, FaultMatch, FailOptions, FaultHandle } from './faults.js';
+export type { WatchStreamStats } from './watch.js';
 export type { Grant, ResourceGrant, NonResourceGrant, Subjects } from './rbac.js';
 export type { TokenUser } from './auth.js';
 export type { ProxyTarget } from './proxy.js';

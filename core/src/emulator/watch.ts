@@ -29,12 +29,30 @@ export interface WatchControl {
   /** Un-stalls streams, delivering what they missed unless told to discard it. */
   revive(discardMissed: boolean): number;
   openCount(): number;
+  /** What each open stream has done so far, in the order the streams were opened. */
+  stats(): WatchStreamStats[];
+}
+
+/**
+ * Counters of one open stream. A client reads what was written asynchronously, so a test that needs to know
+ * what is still in flight compares its own count with `sent` instead of sampling its own count and hoping.
+ */
+export interface WatchStreamStats {
+  /** Events written to the connection (bookmarks and ERROR included; one line each). */
+  sent: number;
+  stalled: boolean;
+  /** Events held back while stalled (delivered on revive unless discarded). */
+  held: number;
+  /** Bookmark ticks that passed while stalled, sending nothing. */
+  silentBookmarks: number;
 }
 
 const SLOW_CONSUMER_BYTES = 64 * 1024 * 1024;
 
 class WatchStream {
   stalled = false;
+  sent = 0;
+  silentBookmarks = 0;
   private endPending = false;
   private closed = false;
   private readonly missed: string[] = [];
@@ -64,7 +82,12 @@ class WatchStream {
       this.end();
       return;
     }
+    this.sent++;
     this.res.write(line);
+  }
+
+  get held(): number {
+    return this.missed.length;
   }
 
   addTimer(t: NodeJS.Timeout): void {
@@ -81,7 +104,10 @@ class WatchStream {
   revive(discardMissed: boolean): void {
     this.stalled = false;
     const lines = this.missed.splice(0);
-    if (!discardMissed && !this.closed) for (const l of lines) this.res.write(l);
+    if (!discardMissed && !this.closed) {
+      for (const l of lines) this.res.write(l);
+      this.sent += lines.length;
+    }
     if (this.endPending) this.end();
   }
 
@@ -125,6 +151,10 @@ export class WatchHub implements WatchControl {
 
   openCount(): number {
     return this.streams.size;
+  }
+
+  stats(): WatchStreamStats[] {
+    return [...this.streams].map((s) => ({ sent: s.sent, stalled: s.stalled, held: s.held, silentBookmarks: s.silentBookmarks }));
   }
 
   /**
@@ -181,6 +211,7 @@ export class WatchHub implements WatchControl {
       stream.addTimer(
         setInterval(() => {
           if (!stream.stalled) stream.write('BOOKMARK', this.bookmarkObject(rt));
+          else stream.silentBookmarks++;
         }, this.settings.bookmarkIntervalMs),
       );
     }
