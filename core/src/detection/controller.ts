@@ -4,20 +4,26 @@
 import type { ServiceView } from '@kubernaut/toolset-sdk';
 import type { Informer } from '../discovery/informer.js';
 import type { PluginRegistry } from '../plugins/registry.js';
-import type { ServiceModel } from '../model/store.js';
 import { WorkQueue } from '../queue/work-queue.js';
 import { Worker, backoff, done } from '../queue/worker.js';
 import type { Mutex } from '../queue/mutex.js';
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { detectServices } from './engine.js';
-import type { EngineObserver } from './engine.js';
+import type { EngineObserver, ServiceResult } from './engine.js';
 import { ToolsetsAnswers } from './found.js';
+
+/** What detection needs of its sink: record results (`undefined` = gone), and the keys it holds. */
+export interface DetectionSink {
+  apply(updates: ReadonlyArray<[string, ServiceResult | undefined]>): void;
+  snapshot(): { results: ReadonlyMap<string, unknown> };
+}
 
 export interface DetectionControllerOptions {
   informer: Informer<ServiceView>;
   registry: PluginRegistry;
-  model: ServiceModel;
+  /** Where results go (the model, handed in by the composition root: detection does not import its consumer). */
+  model: DetectionSink;
   clock?: Clock;
   clusterDomain?: string;
   /** Keys per detection run (a full resync is split into runs of this size). */

@@ -1,9 +1,9 @@
-// The daemon's view of leadership (isLeader + change notifications) on top of the Lease elector.
-import type { Leadership } from '../daemon.js';
+// The daemon's view of leadership (isLeader, change notifications, the write fence) on top of the Lease
+// elector; it fits daemon.ts's Leadership structurally (leader/ does not import the composition root).
 import { LeaderElector, NotLeaderError } from './elector.js';
 import type { LeaderElectorOptions } from './elector.js';
 
-export class LeaseLeadership implements Leadership {
+export class LeaseLeadership {
   readonly elector: LeaderElector;
   private leading = false;
   private readonly listeners = new Set<(leading: boolean) => void>();
