@@ -2,7 +2,7 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import type { AddressInfo } from 'node:net';
-import { writeFile } from 'node:fs/promises';
+import { rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createApp } from '../../core/src/http/app.js';
 import { healthRoutes } from '../../core/src/http/routes/health.js';
@@ -115,4 +115,54 @@ test('config reload: success answer, 422 naming each problem with the running co
   const wrongType = await post('/api/v1/config/reload', 'a=b', 'application/x-www-form-urlencoded');
   t.is(wrongType.status, 415);
   t.is(wrongType.type, 'application/problem+json');
+});
+
+test('config reload: an oversized, alias-bomb, unknown-tag, empty, comments-only, deleted or colliding-priority config is a 422 with the reason; the running config stays; /health answers while a large one is parsed', async (t) => {
+  const { h, get, post, configFile } = await api(t);
+  await writeFile(configFile, 'detectors:\n  grafana: {enabled: false}\n');
+  t.is((await post('/api/v1/config/reload')).status, 200);
+  const kept = () => h.daemon.currentConfig.detectors.grafana?.enabled === false;
+  t.true(kept());
+
+  const cases: Array<[string, () => Promise<unknown>, RegExp]> = [
+    ['60 MiB file', async () => {
+      await writeFile(configFile, 'detectors: {}\n');
+      await truncate(configFile, 60 * 1024 * 1024);
+    }, /the config is 60\.0 MiB; the limit is 256 KiB/],
+    ['40 MiB string in plugin.config', () => writeFile(configFile, `detectors:\n  acme:\n    plugin: {config: {blob: "${'x'.repeat(40 * 1024 * 1024)}"}}\n`), /the config is 40\.0 MiB; the limit is 256 KiB/],
+    ['alias bomb', () => writeFile(configFile, `a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [${Array(10).fill('*a').join(',')}]\nc: [${Array(10).fill('*b').join(',')}]\n`), /possible alias bomb/],
+    ['unknown tag', () => writeFile(configFile, 'detectors:\n  grafana: !!python/object:os.system {enabled: true}\n'), /tag tag:yaml\.org,2002:python\/object:os\.system is not allowed/],
+    ['empty file', () => writeFile(configFile, ''), /the config is empty .*the running config stays; to reset every detector to its defaults, write "detectors: \{\}"/],
+    ['comments only', () => writeFile(configFile, '# detectors: {}\n'), /the config is empty/],
+    ['deleted file', () => rm(configFile), /the config file no longer exists: the running config stays/],
+    ['colliding priority', () => writeFile(configFile, 'detectors:\n  grafana: {enabled: true}\n  prometheus: {priority: 10}\n'), /priority 10 is already used by detector "custom" \(its default priority\)/],
+  ];
+  for (const [what, change, expected] of cases) {
+    await change();
+    const r = await post('/api/v1/config/reload');
+    t.is(r.status, 422, what);
+    t.is(r.type, 'application/problem+json', what);
+    const errors = r.body.errors as Array<{ file: string; line: number | null; key: string | null; message: string }>;
+    t.true(errors.some((e) => expected.test(e.message)), `${what}: ${JSON.stringify(errors)}`);
+    t.true(errors.every((e) => e.file.endsWith('detector-config.yaml')), what);
+    t.true(kept(), `${what}: the running config is still the last good one`);
+  }
+  const collision = await post('/api/v1/config/reload');
+  t.like((collision.body.errors as unknown[])[0], { line: 3, key: 'detectors.prometheus.priority' });
+
+  // Large but allowed: parsed on a worker thread while the daemon keeps answering.
+  const items = Array.from({ length: 6000 }, (_, i) => `          - {id: ${i}, name: item-${i}}\n`).join('');
+  await writeFile(configFile, `detectors:\n  grafana: {enabled: true}\n  acme:\n    plugin:\n      config:\n        items:\n${items}`);
+  let reloaded = false;
+  const reload = post('/api/v1/config/reload').then((r) => {
+    reloaded = true;
+    return r;
+  });
+  const health = await get('/health');
+  t.is(health.status, 200);
+  t.false(reloaded, '/health answered while the config was parsed');
+  const done = await reload;
+  t.is(done.status, 200);
+  t.true(h.daemon.currentConfig.detectors.grafana?.enabled);
+  t.is((h.daemon.currentConfig.detectors.acme?.plugin?.config?.items as unknown[]).length, 6000);
 });
