@@ -6,6 +6,7 @@ import { registerDetect } from './commands/detect.js';
 import { registerPluginsValidate } from './commands/plugins-validate.js';
 import { registerServe } from './commands/serve.js';
 import { registerDiscover } from './commands/discover.js';
+import { registerToolsetsValidate } from './commands/toolsets-validate.js';
 import { CommandError, EXIT } from './commands/shared.js';
 
 export function makeProgram(): Command {
@@ -19,6 +20,7 @@ export function makeProgram(): Command {
   registerDetect(program);
   registerConfigValidate(program);
   registerPluginsValidate(program);
+  registerToolsetsValidate(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -142,6 +142,10 @@ function declareMetrics(registry: Registry, prefix: string, collectors: { plugin
     updateErrors: counter('configmap_update_errors_total', 'Failed or refused ConfigMap writes, by type: http_<code>, a Node error code, too-large.', ['error_type']),
     configMapBytes: gauge('configmap_size_bytes', 'Size of the data of the ConfigMap last written (keys and values).'),
     configMapTooLarge: counter('configmap_too_large_total', 'Reconcile passes that refused to write because the desired ConfigMap exceeds the size budget.'),
+    toolsetsInvalid: counter(
+      'toolsets_invalid_total',
+      'Reconcile passes that refused to write because the generated custom_toolset.yaml would not load in HolmesGPT (the last good ConfigMap stays).',
+    ),
 
     // Config, leadership, informers, HTTP, build
     configReloads: counter('config_reloads_total', 'Config file reloads, by result (success, invalid: the old config stays).', ['result']),
@@ -295,22 +299,34 @@ export class Metrics {
 
   /** For `ConfigMapReconciler({observer})`: outcomes, drift, write errors and the size written. */
   reconcilerObserver(): ReconcilerObserver {
+    let refusal: string | undefined;
     return {
       reconciled: (result: ReconcileResult, seconds) => {
         this.m.reconciliations.inc({ result });
         if (result !== 'not_leader') this.m.reconcileDuration.observe(seconds);
-        // 'invalid' is the reconciler's result for a DesiredError, whose only kind is 'too-large' (toolsets/render.ts).
+        // 'invalid' is the reconciler's result for a DesiredError: 'too-large' unless refused() said otherwise
+        // ('invalid-toolsets', toolsets/render.ts).
         if (result === 'invalid') {
-          this.m.configMapTooLarge.inc();
-          this.m.updateErrors.inc({ error_type: 'too-large' });
+          const reason = refusal ?? 'too-large';
+          refusal = undefined;
+          if (reason === 'invalid-toolsets') {
+            this.m.toolsetsInvalid.inc();
+            this.m.updateErrors.inc({ error_type: 'invalid-toolsets' });
+          } else {
+            this.m.configMapTooLarge.inc();
+            this.m.updateErrors.inc({ error_type: 'too-large' });
+          }
         }
+      },
+      refused: (reason: string) => {
+        refusal = reason;
       },
       drift: () => {
         this.m.driftDetections.inc();
       },
       updateError: (errorType) => {
         // Counted above from the 'invalid' result; ignored here so a reconciler reporting both counts once.
-        if (errorType === 'too-large') return;
+        if (errorType === 'too-large' || errorType === 'invalid-toolsets') return;
         this.m.updateErrors.inc({ error_type: errorType });
       },
       written: (cm) => {

@@ -26,6 +26,8 @@ export interface ReconcilerObserver {
   reconciled?(result: ReconcileResult, seconds: number): void;
   drift?(keys: readonly string[]): void;
   updateError?(errorType: string): void;
+  /** The desired state could not be written (DesiredError): its reason (`too-large`, `invalid-toolsets`), before `reconciled('invalid')`. */
+  refused?(reason: string): void;
   written?(configMap: ConfigMapShape, checksumChanged: boolean): void;
 }
 
@@ -162,6 +164,7 @@ export class ConfigMapReconciler {
       this.last = { result, at: this.clock.now(), error: message };
       if (err instanceof DesiredError) {
         // Only a new input can fix it, not a retry: the next change or resync looks again.
+        this.options.observer?.refused?.(err.reason);
         this.options.log?.error('not writing the ConfigMap', { reason: err.reason, error: err.message });
         outcome = requeueAfter(this.resyncMs);
       } else {

@@ -115,7 +115,6 @@ export function checkEntry(name: string, entry: unknown, path: Array<string | nu
     else continue;
     keyProblems++;
   }
-  if (keyProblems > 0) return; // the shape checks below would only repeat these
   const config = own(entry, 'config');
   const base = baseName(name);
   if (!isBuiltin(name)) {
@@ -123,7 +122,8 @@ export function checkEntry(name: string, entry: unknown, path: Array<string | nu
       add(path, `"${name}" is not a built-in toolset (HolmesGPT fails it: "description Field required"); list several ${base} instances under ${base}'s config.instances`);
       return;
     }
-    if (!options.patch) checkCustom(entry, path, add);
+    // The shape check would only repeat a bad key or type found above.
+    if (!options.patch && keyProblems === 0) checkCustom(entry, path, add);
     return;
   }
   if (isMapping(config)) checkBuiltinConfig(name, config, [...path, 'config'], add);
