@@ -6,10 +6,12 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { startEmulator } from '../../core/src/emulator/index.js';
 import { Informer } from '../../core/src/discovery/informer.js';
 import { configMapSource } from '../../core/src/discovery/kube-source.js';
-import { ConfigMapReconciler, projectConfigMap } from '../../core/src/reconcile/reconciler.js';
+import { ConfigMapReconciler } from '../../core/src/reconcile/reconciler.js';
+import { projectConfigMap } from '../../core/src/discovery/configmap.js';
 import type { ReconcileResult } from '../../core/src/reconcile/reconciler.js';
 import { GENERATED_SHA256_ANNOTATION } from '../../core/src/reconcile/merge.js';
-import type { ConfigMapShape, Desired } from '../../core/src/reconcile/merge.js';
+import type { Desired } from '../../core/src/reconcile/merge.js';
+import type { ConfigMapShape } from '../../core/src/discovery/configmap.js';
 import { NotLeaderError } from '../../core/src/leader/elector.js';
 import { eventually } from '../helpers/bundles.js';
 

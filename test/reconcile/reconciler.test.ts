@@ -6,8 +6,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { startEmulator } from '../../core/src/emulator/index.js';
 import { Informer } from '../../core/src/discovery/informer.js';
 import { configMapSource } from '../../core/src/discovery/kube-source.js';
-import { ConfigMapReconciler, projectConfigMap } from '../../core/src/reconcile/reconciler.js';
-import type { ConfigMapShape, Desired } from '../../core/src/reconcile/merge.js';
+import { ConfigMapReconciler } from '../../core/src/reconcile/reconciler.js';
+import { projectConfigMap } from '../../core/src/discovery/configmap.js';
+import type { Desired } from '../../core/src/reconcile/merge.js';
+import type { ConfigMapShape } from '../../core/src/discovery/configmap.js';
 import { eventually } from '../helpers/bundles.js';
 
 const NS = 'kubernaut-system';

@@ -10,7 +10,7 @@ import { ownNamespace } from '../kube/connect.js';
 import { createLogger } from '../log.js';
 import type { ProbeMode } from '../health/index.js';
 import { mergeConfigMap } from '../reconcile/merge.js';
-import { projectConfigMap } from '../reconcile/reconciler.js';
+import { projectConfigMap } from '../discovery/configmap.js';
 import { loadConfigOrFail } from './config-file.js';
 import { baseDaemonOptions } from './daemon-options.js';
 import { CommandError, configOption, connectOrFail, envOption, pluginsDirOption } from './shared.js';

@@ -9,7 +9,8 @@ import type { ModelSnapshot } from '../model/store.js';
 import { OVERRIDES_TEMPLATE, renderConfigMapData, toPublishedService } from '../toolsets/index.js';
 import type { PublishedService, RenderResult, ServiceHealth } from '../toolsets/index.js';
 import { ALWAYS_OWNED, GENERATED_KEYS_ANNOTATION, OVERRIDES_KEY } from './merge.js';
-import type { ConfigMapShape, Desired } from './merge.js';
+import type { Desired } from './merge.js';
+import type { ConfigMapShape } from '../discovery/configmap.js';
 import { DesiredError } from './reconciler.js';
 
 /** Everything the desired state depends on. */

@@ -1,7 +1,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { mergeConfigMap, GENERATED_KEYS_ANNOTATION, GENERATED_SHA256_ANNOTATION, OVERRIDES_ERROR_ANNOTATION } from './merge.js';
-import type { ConfigMapShape, Desired } from './merge.js';
+import type { Desired } from './merge.js';
+import type { ConfigMapShape } from '../discovery/configmap.js';
 
 const ref = { namespace: 'kubernaut-system', name: 'kubernaut-toolset-config' };
 const desired = (data: Record<string, string>, extra: Partial<Desired> = {}): Desired => ({

@@ -11,6 +11,7 @@
 // change of the daemon's own output drift — and a stale copy of the daemon's own write is consistent with
 // its own hashes, so it never reads as drift either.
 import { createHash } from 'node:crypto';
+import type { ConfigMapShape } from '../discovery/configmap.js';
 
 export const OVERRIDES_KEY = 'overrides.yaml';
 export const ALWAYS_OWNED = ['kubernetes-toolset.yaml', 'custom_toolset.yaml'] as const;
@@ -21,19 +22,6 @@ export const GENERATED_SHA256_ANNOTATION = 'toolset.kubernaut.io/generated-sha25
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'dynamic-toolset';
 
-export interface ConfigMapShape {
-  metadata: {
-    name: string;
-    namespace: string;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    [key: string]: unknown;
-  };
-  data?: Record<string, string>;
-  binaryData?: Record<string, string>;
-  [key: string]: unknown;
-}
 
 export interface Desired {
   /** Generated keys and their content. */

@@ -18,7 +18,9 @@ import { withSignal } from '../kube/abort.js';
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { mergeConfigMap } from './merge.js';
-import type { ConfigMapShape, Desired } from './merge.js';
+import type { Desired } from './merge.js';
+import { projectConfigMap } from '../discovery/configmap.js';
+import type { ConfigMapShape } from '../discovery/configmap.js';
 
 export type ReconcileResult = 'created' | 'updated' | 'unchanged' | 'conflict' | 'error' | 'not_leader' | 'invalid';
 
@@ -68,15 +70,6 @@ export class DesiredError extends Error {
 
 const KEY = 'configmap';
 const MAX_CONFLICT_RETRIES = 5;
-
-/** Projection for the ConfigMap cache: everything but managedFields. */
-export function projectConfigMap(raw: unknown): ConfigMapShape | undefined {
-  if (raw === null || typeof raw !== 'object') return undefined;
-  const o = JSON.parse(JSON.stringify(raw)) as ConfigMapShape;
-  if (!o.metadata || typeof o.metadata.name !== 'string') return undefined;
-  delete (o.metadata as Record<string, unknown>).managedFields;
-  return o;
-}
 
 function errorType(err: unknown): string {
   if (err instanceof ApiException) return `http_${err.code}`;
