@@ -5,7 +5,14 @@ import type { Endpoint } from '../detection/resolve.js';
 /** How probes reach a Service: straight to its cluster DNS name, or through the API server's service proxy. */
 export type ProbeMode = 'direct' | 'proxy';
 
-export type HealthState = 'healthy' | 'needs-credentials' | 'unhealthy' | 'unchecked';
+/**
+ * Declared once here, where health is decided; toolsets and metrics use these.
+ * `needs-credentials`: the endpoint answered the health check with HTTP 401/403 — it is up, HolmesGPT needs
+ * credentials (an admin adds them in overrides.yaml). `unchecked`: no probe ran (health checks disabled, or the
+ * detector knows no health path). Everything but `unhealthy` is published.
+ */
+export const HEALTH_STATES = ['healthy', 'needs-credentials', 'unhealthy', 'unchecked'] as const;
+export type HealthState = (typeof HEALTH_STATES)[number];
 
 /** The state an HTTP answer can have (an answer was received, so never 'unchecked'). */
 export type AnsweredState = Exclude<HealthState, 'unchecked'>;

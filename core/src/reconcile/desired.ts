@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { HealthResult } from '../health/types.js';
 import type { ModelSnapshot } from '../model/store.js';
-import { OVERRIDES_TEMPLATE, renderConfigMapData, toPublishedService } from '../toolsets/index.js';
+import { CUSTOM_TOOLSET_KEY, OVERRIDES_KEY, OVERRIDES_TEMPLATE, renderConfigMapData, toPublishedService } from '../toolsets/index.js';
 import type { PublishedService, RenderResult, ServiceHealth } from '../toolsets/index.js';
-import { ALWAYS_OWNED, GENERATED_KEYS_ANNOTATION, OVERRIDES_KEY } from './merge.js';
+import { ALWAYS_OWNED, GENERATED_KEYS_ANNOTATION } from './merge.js';
 import type { Desired } from './merge.js';
 import type { ConfigMapShape } from '../discovery/configmap.js';
 import { DesiredError } from './reconciler.js';
@@ -69,7 +69,7 @@ export function publish({ snapshot, health, config, live }: DesiredInputs): Publ
 /** A rendering → the desired state the reconciler merges. Throws DesiredError when it must not be written. */
 export function desiredOf(render: RenderResult): Desired {
   if (render.error) throw new DesiredError(render.error.message, render.error.kind);
-  const custom = render.data['custom_toolset.yaml'] ?? '';
+  const custom = render.data[CUSTOM_TOOLSET_KEY] ?? '';
   return {
     data: render.data,
     overridesTemplate: OVERRIDES_TEMPLATE,

@@ -12,9 +12,9 @@
 // its own hashes, so it never reads as drift either.
 import { createHash } from 'node:crypto';
 import type { ConfigMapShape } from '../discovery/configmap.js';
+import { CUSTOM_TOOLSET_KEY, KUBERNETES_KEY, OVERRIDES_KEY } from '../toolsets/index.js';
 
-export const OVERRIDES_KEY = 'overrides.yaml';
-export const ALWAYS_OWNED = ['kubernetes-toolset.yaml', 'custom_toolset.yaml'] as const;
+export const ALWAYS_OWNED = [KUBERNETES_KEY, CUSTOM_TOOLSET_KEY] as const;
 export const GENERATED_KEYS_ANNOTATION = 'toolset.kubernaut.io/generated-keys';
 export const OVERRIDES_ERROR_ANNOTATION = 'toolset.kubernaut.io/overrides-error';
 export const CHECKSUM_ANNOTATION = 'toolset.kubernaut.io/custom-toolset-sha256';

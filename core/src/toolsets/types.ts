@@ -3,13 +3,10 @@
 import type { ToolsetEntry } from '@kubernaut/toolset-sdk';
 import type { DetectedService } from '../detection/engine.js';
 
-export const HEALTH_STATES = ['healthy', 'needs-credentials', 'unhealthy', 'unchecked'] as const;
-/**
- * `needs-credentials`: the endpoint answered the health check with HTTP 401/403 — it is up, HolmesGPT needs
- * credentials (an admin adds them in overrides.yaml). `unchecked`: no probe ran (health checks disabled, or the
- * detector knows no health path). Everything but `unhealthy` is published.
- */
-export type HealthState = (typeof HEALTH_STATES)[number];
+import type { HealthState } from '../health/types.js';
+
+export { HEALTH_STATES } from '../health/types.js';
+export type { HealthState } from '../health/types.js';
 
 export interface ServiceHealth {
   state: HealthState;
