@@ -11,7 +11,7 @@ import { detectServices } from '../../core/src/detection/engine.js';
 import { toServiceView } from '../../core/src/detection/view.js';
 import { bundle, detectorSource, eventually, service, tempDir } from '../helpers/bundles.js';
 
-const BUILTINS = ['alertmanager', 'custom', 'elasticsearch', 'grafana', 'jaeger', 'loki', 'prometheus', 'tempo'];
+const BUILTINS = ['alertmanager', 'custom', 'elasticsearch', 'grafana', 'jaeger', 'loki', 'prometheus', 'tempo', 'victorialogs'];
 
 async function detectOne(registry: PluginRegistry, svc: Record<string, unknown>) {
   const view = toServiceView(svc);
@@ -33,7 +33,7 @@ test('built-in detectors load from their bundle files, in default priority order
   }
   t.deepEqual(
     registry.detectors().map((d) => d.name),
-    ['custom', 'prometheus', 'alertmanager', 'grafana', 'loki', 'tempo', 'jaeger', 'elasticsearch'],
+    ['custom', 'prometheus', 'alertmanager', 'grafana', 'loki', 'tempo', 'jaeger', 'elasticsearch', 'victorialogs'],
   );
 });
 

@@ -13,6 +13,7 @@ export const BUILTIN_PRIORITIES: Readonly<Record<string, number>> = {
   tempo: 60, // before jaeger: Tempo may expose Jaeger's query port
   jaeger: 70,
   elasticsearch: 80,
+  victorialogs: 90,
 };
 
 /**
