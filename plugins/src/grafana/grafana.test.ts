@@ -26,9 +26,9 @@ test('a headless Grafana twin is skipped only when a normal Grafana selects the 
   t.truthy(plugin.detect(headless, ctx([])));
 });
 
-test('toolsets: url only, verify_ssl false over https', (t) => {
+test('toolsets: api_url only, verify_ssl false over https', (t) => {
   const found = { detector: 'grafana', type: 'grafana', service: { name: 'g', namespace: 'n', labels: {}, annotations: {} }, url: 'https://g.n.svc.cluster.local:443', scheme: 'https' as const, host: 'g.n.svc.cluster.local', port: 443, path: '', healthPath: '/api/health' };
-  t.deepEqual(plugin.toolsets!(found, { config: {} }), { 'grafana/dashboards': { enabled: true, config: { url: 'https://g.n.svc.cluster.local:443', verify_ssl: false } } });
+  t.deepEqual(plugin.toolsets!(found, { config: {} }), { 'grafana/dashboards': { enabled: true, config: { api_url: 'https://g.n.svc.cluster.local:443', verify_ssl: false } } });
 });
 
 test('a release named like a non-API component does not hide Grafana', (t) => {

@@ -124,12 +124,12 @@ test('operators and webhooks of the stack are never detected', (t) => {
   t.is(plugin.detect(svc('prometheus-operator', { labels: { 'app.kubernetes.io/name': 'prometheus-operator' }, ports: [['http', 8080]], headless: true }), ctx()), null);
 });
 
-test('toolsets: https disables verification under both config key names', (t) => {
+test('toolsets: https disables verification (verify_ssl, the 2026 name only)', (t) => {
   const out = plugin.toolsets!(
     { detector: 'prometheus', type: 'prometheus', service: { name: 'p', namespace: 'n', labels: {}, annotations: {} }, url: 'https://p.n.svc.cluster.local:9091', scheme: 'https', host: 'p.n.svc.cluster.local', port: 9091, path: '', healthPath: '/-/healthy' },
     { config: {} },
   );
-  t.deepEqual(out, { 'prometheus/metrics': { enabled: true, config: { prometheus_url: 'https://p.n.svc.cluster.local:9091', prometheus_ssl_enabled: false, verify_ssl: false } } });
+  t.deepEqual(out, { 'prometheus/metrics': { enabled: true, config: { prometheus_url: 'https://p.n.svc.cluster.local:9091', verify_ssl: false } } });
 });
 
 test('release names may contain "operator", "canary" or "exporter": only trailing chart/component segments exclude', (t) => {
