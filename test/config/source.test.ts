@@ -14,7 +14,7 @@ import { eventually, tempDir } from '../helpers/bundles.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
-async function follow(t: import('ava').ExecutionContext, source: ConfigSource) {
+async function follow(t: import('ava').ExecutionContext, source: ConfigSource, running?: Config) {
   const applied: Config[] = [];
   const outcomes: ReloadOutcome[] = [];
   const reloader = new ConfigReloader({
@@ -26,6 +26,8 @@ async function follow(t: import('ava').ExecutionContext, source: ConfigSource) {
     log: quiet,
     onOutcome: (o) => outcomes.push(o),
   });
+  // As the daemon does: the config it started with is the running one.
+  if (running) reloader.started(running);
   await reloader.start();
   t.teardown(() => reloader.stop());
   return { applied, outcomes };
@@ -174,7 +176,9 @@ test('a ConfigMap through the API: a value over the size cap or an empty value i
   const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ops', name: 'dt-config' };
   emu.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dt-config', namespace: 'ops' }, data: { 'detector-config.yaml': 'detectors:\n  tempo: {enabled: false}\n' } });
   const source = configMapConfigSource(kc, 'ops', 'dt-config');
-  const { applied, outcomes } = await follow(t, source);
+  const initial = await source.load();
+  t.true(initial.ok);
+  const { applied, outcomes } = await follow(t, source, initial.ok ? initial.config : undefined);
   emu.patch(ref, { data: { 'detector-config.yaml': `detectors:\n  acme:\n    plugin: {config: {blob: "${'x'.repeat(300 * 1024)}"}}\n` } });
   await eventually(() => outcomes.some((o) => o.status === 'invalid'));
   t.regex(lastInvalid(outcomes), /ConfigMap ops\/dt-config key detector-config\.yaml: the config is more than 300 KiB; the limit is 256 KiB/);
@@ -184,4 +188,33 @@ test('a ConfigMap through the API: a value over the size cap or an empty value i
   emu.patch(ref, { data: { 'detector-config.yaml': 'detectors:\n  tempo: {enabled: true}\n' } });
   await eventually(() => applied.length === 1);
   t.true(applied[0]!.detectors.tempo?.enabled);
+});
+
+test('a file missing at start: a reload keeps the defaults (nothing to keep); once the file has existed, deleting it is refused', async (t) => {
+  const { dir, cleanup } = await tempDir('cfg-late');
+  t.teardown(cleanup);
+  const file = path.join(dir, 'detector-config.yaml');
+  const source = fileConfigSource(file, {}, 20);
+  const applied: Config[] = [];
+  const reloader = new ConfigReloader({
+    source,
+    apply: async (c) => {
+      applied.push(c);
+      return { enabled: 8, disabled: 0, warnings: [] };
+    },
+    log: quiet,
+  });
+  const first = await source.load();
+  t.true(first.ok && first.absent === 'missing');
+  if (first.ok) reloader.started(first.config);
+  const again = await reloader.reload('api');
+  t.is(again.status, 'success');
+  t.regex(again.status === 'success' ? again.warnings.join('\n') : '', /file not found: using the defaults/);
+  await writeFile(file, 'detectors:\n  jaeger: {enabled: false}\n');
+  t.is((await reloader.reload('api')).status, 'success');
+  t.false(applied.at(-1)?.detectors.jaeger?.enabled ?? true);
+  await rm(file);
+  const gone = await reloader.reload('api');
+  t.is(gone.status, 'invalid');
+  t.false(applied.at(-1)?.detectors.jaeger?.enabled ?? true, 'still the last good config');
 });

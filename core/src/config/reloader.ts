@@ -62,8 +62,11 @@ export class ConfigReloader {
       const now = (this.options.now ?? (() => new Date()))().toISOString();
       const result = await this.load();
       // A config that was there and is now empty or gone is refused like an invalid one: the running config
-      // stays (a truncating editor or a broken mount must not re-enable what the admin disabled).
-      if (!result.ok || result.absent !== undefined) {
+      // stays (a truncating editor or a broken mount must not re-enable what the admin disabled). When the
+      // defaults are what runs (the file was missing at start too), or nothing is known to run yet, there is
+      // nothing to keep: the defaults apply, as at start.
+      const resets = result.ok && result.absent !== undefined && this.lastApplied !== undefined && JSON.stringify(result.config) !== this.lastApplied;
+      if (!result.ok || resets) {
         const refused = result.ok ? [absentProblem(result.absent ?? 'empty', result.warnings[0]?.file ?? this.options.source.description)] : result.errors;
         const messages = refused.map(formatProblem);
         const key = messages.join('\n');
