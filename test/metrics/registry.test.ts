@@ -33,6 +33,7 @@ const REQUIRED: ReadonlyArray<[string, Kind, string[]]> = [
 /** Everything else the daemon exports under its prefix. */
 const OTHERS: ReadonlyArray<[string, Kind, string[]]> = [
   ['dynamic_toolset_detector_services_examined_total', 'counter', ['detector']],
+  ['dynamic_toolset_service_input_rejected_total', 'counter', ['namespace', 'detector', 'reason']],
   ['dynamic_toolset_discovery_runs_total', 'counter', []],
   ['dynamic_toolset_discovery_run_duration_seconds', 'histogram', []],
   ['dynamic_toolset_discovery_services_examined_total', 'counter', []],

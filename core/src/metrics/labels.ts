@@ -7,6 +7,7 @@ import type { PluginStatus } from '../plugins/registry.js';
 import type { ReconcileResult } from '../reconcile/reconciler.js';
 import { FAILURE_KINDS, isFailureKind } from '../sandbox/protocol.js';
 import type { FailureKind } from '../sandbox/protocol.js';
+import { INPUT_FIELDS } from '../sandbox/validate.js';
 
 function keysOf<K extends string>(record: Record<K, true>): readonly K[] {
   return Object.freeze(Object.keys(record) as K[]);
@@ -14,6 +15,31 @@ function keysOf<K extends string>(record: Record<K, true>): readonly K[] {
 
 /** `error_type` of dynamic_toolset_detector_errors_total: the sandbox's failure kinds (sandbox/protocol.ts). */
 export { FAILURE_KINDS };
+
+/** `reason` of dynamic_toolset_service_input_rejected_total: the field of the answer the Service's text made invalid. */
+export const INPUT_REJECT_REASONS = INPUT_FIELDS;
+
+/**
+ * A label fed by open-ended values (e.g. the namespace of a Service) kept to a bounded number of series: the first
+ * `limit` values seen keep their own, later ones share `overflow`. A counter's series live as long as the
+ * process, and namespaces come and go; this caps what a cluster with many (or churning) namespaces costs Prometheus
+ * while the common case (a few namespaces at fault) stays exact.
+ */
+export class BoundedLabel {
+  private readonly seen = new Set<string>();
+  constructor(
+    readonly limit: number,
+    /** Not a valid value of the label itself (a namespace has no "_"), so it cannot be mistaken for one. */
+    readonly overflow: string,
+  ) {}
+
+  of(value: string): string {
+    if (this.seen.has(value)) return value;
+    if (this.seen.size >= this.limit) return this.overflow;
+    this.seen.add(value);
+    return value;
+  }
+}
 
 /** `reason` of dynamic_toolset_discovery_skipped_total. */
 export const SKIP_REASONS = keysOf<SkipReason>({ namespace_excluded: true, namespace_not_included: true, annotations_missing: true });

@@ -25,6 +25,7 @@ import {
   FAILURE_KINDS,
   HEALTH_FAILURE_REASONS,
   HEALTH_STATES,
+  BoundedLabel,
   KNOWN_UPDATE_ERRORS,
   PLUGIN_OPS,
   PLUGIN_STATUSES,
@@ -87,6 +88,10 @@ const PROBE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 
 const RECONCILE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5];
 
+/** Namespaces with their own series in service_input_rejected_total (see BoundedLabel), and the label of the rest. */
+export const INPUT_NAMESPACES_MAX = 100;
+export const INPUT_NAMESPACES_OVERFLOW = '_other';
+
 /** The one declaration of every metric: name, type, help and label names. */
 function declareMetrics(registry: Registry, prefix: string, collectors: { plugins(): void; detected(): void; health(): void; leader(): void; informers(): void }) {
   const registers = [registry];
@@ -104,8 +109,13 @@ function declareMetrics(registry: Registry, prefix: string, collectors: { plugin
     detectorServicesFound: gauge('detector_services_found', 'Services currently published (after de-duplication) with this detector as their detector.', ['detector'], collectors.detected),
     detectorErrors: counter(
       'detector_errors_total',
-      'Detector failures per Service or call, by kind: timeout, memory, thrown, bad-result (malformed or unresolvable answer), crashed, load.',
+      'Detector failures per Service or call, by kind: timeout, memory, thrown, bad-result (malformed or unresolvable answer), crashed, load; and input (an answer the Service\'s own text made invalid, not counted against the detector).',
       ['detector', 'error_type'],
+    ),
+    serviceInputRejected: counter(
+      'service_input_rejected_total',
+      `Detector answers rejected because of what the Service says (its annotations, labels, ports), by namespace, detector and the answer's field (path, health_path, endpoint); the Service is not published by that detector, and the detector is not blamed. The first ${INPUT_NAMESPACES_MAX} namespaces seen get their own series, later ones count under namespace="${INPUT_NAMESPACES_OVERFLOW}".`,
+      ['namespace', 'detector', 'reason'],
     ),
     discoveryServices: gauge(
       'discovery_services_total',
@@ -203,6 +213,7 @@ export class Metrics {
   private detectors: readonly string[] = [];
   private found: ReadonlyArray<[string, number]> = [];
   private readonly informerSeen = new Map<string, InformerCounts>();
+  private readonly inputNamespaces = new BoundedLabel(INPUT_NAMESPACES_MAX, INPUT_NAMESPACES_OVERFLOW);
 
   constructor(options: MetricsOptions = {}) {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
@@ -244,6 +255,7 @@ export class Metrics {
       failure: (f) => {
         this.registerDetectors([f.plugin]);
         this.m.detectorErrors.inc({ detector: f.plugin, error_type: detectorErrorType(f.kind) });
+        if (f.input) this.m.serviceInputRejected.inc({ namespace: this.inputNamespaces.of(f.input.namespace), detector: f.plugin, reason: f.input.field });
       },
       quarantined: (plugin) => {
         this.m.pluginQuarantines.inc({ plugin });

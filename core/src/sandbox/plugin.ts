@@ -5,8 +5,8 @@ import { PluginIsolate, SandboxError, SharedPayload } from './isolate.js';
 import type { SiblingSource } from './isolate.js';
 import { FAILURE_TRAITS, MALFORMED, decodeDetectReply, decodeManifestReply, decodePartialReply, decodeToolsetsReply } from './protocol.js';
 import type { FailureKind, PartialReply, ServiceReply } from './protocol.js';
-import { validateDetection, validateManifest, validateToolsets } from './validate.js';
-import type { Validated } from './validate.js';
+import { checkDetection, validateManifest, validateToolsets } from './validate.js';
+import type { InputField, Validated } from './validate.js';
 
 export interface SandboxLimits {
   /** V8 heap limit per isolate, MiB. */
@@ -41,7 +41,10 @@ export const DEFAULT_LIMITS: SandboxLimits = {
 export type DetectAnswer =
   | { kind: 'none'; usedSiblings: boolean }
   | { kind: 'detected'; detection: Detection; usedSiblings: boolean }
-  /** The plugin answered, but the answer is malformed: counts as "not mine". */
+  /**
+   * The plugin answered, but the answer is malformed: counts as "not mine". errorType `input`: malformed because
+   * of what the Service says, not counted against the plugin.
+   */
   | { kind: 'rejected'; reason: string; errorType: FailureKind; usedSiblings: boolean }
   /** The call failed (threw, timed out, ran out of memory) or the plugin is quarantined. */
   | { kind: 'failed'; reason: string; errorType: FailureKind | 'quarantined'; usedSiblings: boolean };
@@ -52,6 +55,8 @@ export interface PluginFailure {
   message: string;
   /** `namespace/name` of the Service being examined, when one is to blame. */
   service?: string;
+  /** Kind `input` only: the Service's namespace and the answer's field its text made invalid. */
+  input?: { namespace: string; field: InputField };
 }
 
 /** Hooks for logging and metrics; the plugin module itself neither logs nor counts globally. */
@@ -75,6 +80,8 @@ export interface PluginStats {
   syncCalls: boolean;
   /** Why `syncCalls` was lost. */
   syncCallsLost?: string;
+  /** Answers rejected because of what a Service says (kind `input`): not failures, never towards quarantine. */
+  inputRejections: number;
   lastError?: { kind: FailureKind; message: string; at: string; service?: string };
 }
 
@@ -82,7 +89,7 @@ const ASYNC_TIMEOUT =
   'timed out after detect() had returned for every Service: asynchronous work it left behind (a Promise callback or an async function) kept running; detect must be synchronous';
 
 export class SandboxedPlugin {
-  readonly stats: PluginStats = { calls: 0, failures: 0, consecutiveFailures: 0, restarts: 0, quarantined: false, syncCalls: true };
+  readonly stats: PluginStats = { calls: 0, failures: 0, consecutiveFailures: 0, restarts: 0, quarantined: false, syncCalls: true, inputRejections: 0 };
   private configJson = '{"config":{}}';
   /** Payload characters sent since the isolate last collected its garbage (see collectGarbage). */
   private sinceCollect = 0;
@@ -291,7 +298,12 @@ export class SandboxedPlugin {
       this.recordSuccess();
       return { kind: 'none', usedSiblings };
     }
-    const v = validateDetection(reply.detection);
+    const v = checkDetection(reply.detection, view);
+    if (!v.ok && v.input) {
+      const reason = `the Service's input was rejected: ${v.input.reason}`;
+      this.recordFailure(new SandboxError('input', reason), keyOf(view), { namespace: view.metadata.namespace, field: v.input.field });
+      return { kind: 'rejected', reason, errorType: 'input', usedSiblings };
+    }
     if (!v.ok) {
       this.recordFailure(new SandboxError('bad-result', `answer rejected: ${v.reason}`), keyOf(view));
       return { kind: 'rejected', reason: `answer rejected: ${v.reason}`, errorType: 'bad-result', usedSiblings };
@@ -310,12 +322,22 @@ export class SandboxedPlugin {
     this.stats.consecutiveFailures = 0;
   }
 
-  private recordFailure(e: SandboxError, service?: string): void {
+  /**
+   * Reports a failure; what it does to the plugin is the kind's traits (protocol.ts). One that is not the plugin's
+   * fault (`input`: what a Service says made the answer invalid) is neutral: neither a failure nor a success.
+   */
+  private recordFailure(e: SandboxError, service?: string, input?: PluginFailure['input']): void {
+    const traits = FAILURE_TRAITS[e.kind];
+    const report = (): void => this.observer.failure?.({ plugin: this.name, kind: e.kind, message: e.message, ...(service ? { service } : {}), ...(input ? { input } : {}) });
+    if (!traits.pluginsFault) {
+      this.stats.inputRejections += 1;
+      report();
+      return;
+    }
     this.stats.failures += 1;
     this.stats.consecutiveFailures += 1;
     this.stats.lastError = { kind: e.kind, message: e.message, at: new Date().toISOString(), ...(service ? { service } : {}) };
-    this.observer.failure?.({ plugin: this.name, kind: e.kind, message: e.message, ...(service ? { service } : {}) });
-    const traits = FAILURE_TRAITS[e.kind];
+    report();
     if (traits.losesSyncCalls) this.loseSyncCalls(`${e.kind}: ${e.message}`);
     if (!this.stats.quarantined && (this.stats.consecutiveFailures >= this.limits.quarantineAfter || traits.quarantinesAtOnce)) {
       this.stats.quarantined = true;

@@ -24,15 +24,18 @@ test('each failure kind is declared once, has traits, and the harness reports on
   t.is(new Set(OPS).size, OPS.length);
   t.true(Object.isFrozen(FAILURE_KINDS) && Object.isFrozen(OPS));
   // What these traits mean for a plugin is pinned by plugin.ts's behaviour (test/hostile); this is their table.
-  t.deepEqual(FAILURE_KINDS.filter((k) => FAILURE_TRAITS[k].answered), ['bad-result']);
+  t.deepEqual(FAILURE_KINDS.filter((k) => FAILURE_TRAITS[k].answered), ['bad-result', 'input']);
   t.deepEqual(FAILURE_KINDS.filter((k) => FAILURE_TRAITS[k].losesSyncCalls), ['timeout', 'memory', 'crashed']);
   t.deepEqual(FAILURE_KINDS.filter((k) => FAILURE_TRAITS[k].quarantinesAtOnce), ['crashed']);
+  // What a Service says is not the plugin's fault; the harness cannot say it either (the host alone finds it).
+  t.deepEqual(FAILURE_KINDS.filter((k) => !FAILURE_TRAITS[k].pluginsFault), ['input']);
+  t.false((HARNESS_FAILURE_KINDS as readonly string[]).includes('input'));
 });
 
 test('a kind the harness cannot report is read as thrown', (t) => {
   t.is(harnessFailureKind('memory'), 'memory');
   t.is(harnessFailureKind('bad-result'), 'bad-result');
-  for (const k of ['timeout', 'crashed', 'load', 'other', '', 7, undefined]) t.is(harnessFailureKind(k), 'thrown', String(k));
+  for (const k of ['timeout', 'crashed', 'load', 'input', 'other', '', 7, undefined]) t.is(harnessFailureKind(k), 'thrown', String(k));
   t.false(isFailureKind('other'));
   t.false(isFailureKind(undefined));
 });
@@ -53,6 +56,8 @@ test('per-Service replies: a detection, "not mine", a failure, or malformed', (t
   t.deepEqual(decodeServiceReply({ d: null, s: false }), { ok: true, detection: null, usedSiblings: false });
   t.deepEqual(decodeServiceReply({ e: 'thrown', m: 'Error: no', s: true }), { ok: false, kind: 'thrown', message: 'Error: no', usedSiblings: true });
   t.deepEqual(decodeServiceReply({ e: 'load', m: 'forged' }), { ok: false, kind: 'thrown', message: 'forged', usedSiblings: false });
+  // A plugin cannot pass its failure off as the Service's.
+  t.deepEqual(decodeServiceReply({ e: 'input', m: 'forged' }), { ok: false, kind: 'thrown', message: 'forged', usedSiblings: false });
   t.is((decodeServiceReply({ e: 'thrown', m: 'y'.repeat(1000) }) as { message: string }).message.length, MESSAGE_MAX);
   for (const v of [null, [], 'd', { s: true }, { e: 'thrown' }, { e: 1, m: 'x' }]) {
     t.deepEqual(decodeServiceReply(v), { ok: false, kind: 'bad-result', message: MALFORMED, usedSiblings: false }, JSON.stringify(v));

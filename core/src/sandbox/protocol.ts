@@ -23,7 +23,7 @@ export type Op = (typeof OPS)[number];
  * To add a kind, append it here and give it a row in FAILURE_TRAITS (the compiler asks for one); if the harness
  * reports it, add it to HARNESS_FAILURE_KINDS too.
  */
-export const FAILURE_KINDS = Object.freeze(['timeout', 'memory', 'thrown', 'bad-result', 'crashed', 'load'] as const);
+export const FAILURE_KINDS = Object.freeze(['timeout', 'memory', 'thrown', 'bad-result', 'crashed', 'load', 'input'] as const);
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /**
@@ -42,15 +42,22 @@ export interface FailureTraits {
   losesSyncCalls: boolean;
   /** The isolate is beyond saving (see RUNAWAY_GRACE_MS in isolate.ts): quarantined at once, not after repeated failures. */
   quarantinesAtOnce: boolean;
+  /**
+   * The plugin's own fault: counted as a failure (stats, last error) and towards quarantine. Not so for what a
+   * Service said (`input`): it is neutral, neither a failure nor a success that resets the count.
+   */
+  pluginsFault: boolean;
 }
 
 export const FAILURE_TRAITS: Readonly<Record<FailureKind, FailureTraits>> = {
-  timeout: { answered: false, losesSyncCalls: true, quarantinesAtOnce: false },
-  memory: { answered: false, losesSyncCalls: true, quarantinesAtOnce: false },
-  thrown: { answered: false, losesSyncCalls: false, quarantinesAtOnce: false },
-  'bad-result': { answered: true, losesSyncCalls: false, quarantinesAtOnce: false },
-  crashed: { answered: false, losesSyncCalls: true, quarantinesAtOnce: true },
-  load: { answered: false, losesSyncCalls: false, quarantinesAtOnce: false },
+  timeout: { answered: false, losesSyncCalls: true, quarantinesAtOnce: false, pluginsFault: true },
+  memory: { answered: false, losesSyncCalls: true, quarantinesAtOnce: false, pluginsFault: true },
+  thrown: { answered: false, losesSyncCalls: false, quarantinesAtOnce: false, pluginsFault: true },
+  'bad-result': { answered: true, losesSyncCalls: false, quarantinesAtOnce: false, pluginsFault: true },
+  crashed: { answered: false, losesSyncCalls: true, quarantinesAtOnce: true, pluginsFault: true },
+  load: { answered: false, losesSyncCalls: false, quarantinesAtOnce: false, pluginsFault: true },
+  // The answer is invalid because of what the Service says (validate.ts, checkDetection): only the host finds it.
+  input: { answered: true, losesSyncCalls: false, quarantinesAtOnce: false, pluginsFault: false },
 };
 
 const KINDS: ReadonlySet<string> = new Set<string>(FAILURE_KINDS);

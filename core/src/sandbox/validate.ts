@@ -2,7 +2,7 @@
 // a failure is a reason string, never an exception, so a bad answer becomes "not mine" with that reason.
 import { z } from 'zod';
 import { DNS_LABEL, SEMVER, SDK_API_VERSION } from '@kubernaut/toolset-sdk';
-import type { Detection, PluginManifest, ToolsetEntry } from '@kubernaut/toolset-sdk';
+import type { Detection, PluginManifest, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -84,6 +84,132 @@ const detectionSchema = z
 
 export function validateDetection(value: unknown): Validated<Detection> {
   return check(detectionSchema, value);
+}
+
+// ---- Whose fault is a rejected detection: the Service's, or the plugin's? ----
+//
+// A plugin passes along what a Service says (the custom detector's kubernaut.io/toolset-path, say). When that is
+// invalid ("/a b"), the answer is rejected, but the plugin is not broken: counting it towards quarantine would let
+// one namespace switch a detector off for every other one. The rule, which a plugin cannot game into hiding its own
+// faults:
+//   1. Only the fields that carry free text a Service's owner may have written can be the input's fault: `path`,
+//      `health.path` and `endpoint`. Any other problem in the answer (a wrong type, an unknown key, a bad port,
+//      scheme or type, no port nor endpoint) is the plugin's, and so is any answer with such a problem besides.
+//   2. The defect must lie in text the plugin received from the Service: replace (once, case-insensitively, a
+//      leading "/" and surrounding blanks aside) one of the Service's own strings — annotation and label values,
+//      its name, port names, externalName — found in the rejected value by a harmless "x", or failing that all of
+//      them (longest first); if the value then passes, every defect was the Service's. A plugin's own mistakes survive the replacement: a
+//      constant "/a b", a name echoed without its "/" ("x" is no path either), "/" + name × 200 (only one
+//      occurrence is replaced).
+//   3. An endpoint that is the Service's string as a whole ("x" is never a URL) is the input's only when that
+//      string was meant as one: it names an http(s) scheme, or is longer than any endpoint may be. An annotation
+//      that says "true", echoed as an endpoint, is the plugin's mistake.
+// What a plugin can still do is echo a Service's own broken text ("/" + an annotation holding a space) and so
+// decline that Service with the Service blamed. It could decline it anyway by answering null, and it gets no
+// credit for it: an input rejection is neutral, it neither counts towards quarantine nor resets the count.
+
+/** The fields of a detection whose value may be a Service's own text (the `reason` of the input metric). */
+export const INPUT_FIELDS = Object.freeze(['path', 'health_path', 'endpoint'] as const);
+export type InputField = (typeof INPUT_FIELDS)[number];
+
+/** A detection rejected because of what the Service says. */
+export interface InputFault {
+  field: InputField;
+  /** Where the offending text came from, e.g. `annotation kubernaut.io/toolset-path`. */
+  source: string;
+  /** For explain: the field, its value (shortened), where it came from and what is wrong with it. */
+  reason: string;
+}
+
+export type DetectionCheck = { ok: true; value: Detection } | { ok: false; reason: string; input?: InputFault };
+
+const FIELD_OF: Readonly<Record<string, { field: InputField; schema: z.ZodType<string>; label: string }>> = {
+  path: { field: 'path', schema: apiPath, label: 'path' },
+  'health.path': { field: 'health_path', schema: healthPath, label: 'health path' },
+  endpoint: { field: 'endpoint', schema: httpUrl, label: 'endpoint' },
+};
+const ENDPOINT_MAX = 2048;
+const PLACEHOLDER = 'x';
+
+interface ServiceText {
+  /** Lower-cased, trimmed, a leading "/" dropped: how it is searched for. */
+  text: string;
+  source: string;
+}
+
+/** The strings of a Service a plugin may have put into its answer, with where each came from. */
+function serviceTexts(view: ServiceView): ServiceText[] {
+  const out: ServiceText[] = [];
+  const add = (value: unknown, source: string): void => {
+    if (typeof value !== 'string') return;
+    const text = value.trim().replace(/^\/+/, '').toLowerCase();
+    if (text !== '') out.push({ text, source });
+  };
+  for (const [k, v] of Object.entries(view.metadata.annotations ?? {})) add(v, `annotation ${k}`);
+  for (const [k, v] of Object.entries(view.metadata.labels ?? {})) add(v, `label ${k}`);
+  add(view.metadata.name, 'name');
+  for (const p of view.spec.ports ?? []) add(p.name, 'port name');
+  add(view.spec.externalName, 'externalName');
+  return out.sort((a, b) => b.text.length - a.text.length);
+}
+
+function shorten(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
+/** Rule 2 and 3 for one rejected string: the Service text to blame, or undefined when the plugin is to blame. */
+function blame(value: string, field: InputField, schema: z.ZodType<string>, texts: readonly ServiceText[]): ServiceText | undefined {
+  const norm = value.trim().toLowerCase();
+  const without = (s: string, t: ServiceText): string => {
+    const at = s.indexOf(t.text);
+    return at < 0 ? s : s.slice(0, at) + PLACEHOLDER + s.slice(at + t.text.length);
+  };
+  const passes = (rest: string, t: ServiceText): boolean =>
+    // Rule 3: a whole endpoint that is one Service string.
+    field === 'endpoint' && rest === PLACEHOLDER ? /^https?:\/\//.test(t.text) || t.text.length > ENDPOINT_MAX : schema.safeParse(rest).success;
+  const found = texts.filter((t) => norm.includes(t.text));
+  // One text carries every defect (the usual case); else all of them together (a value built from several).
+  // Each alone first: replacing a harmless text too (a port named "http" in "http://…") could spoil the value.
+  const single = found.find((t) => passes(without(norm, t), t));
+  if (single) return single;
+  if (found.length < 2) return undefined;
+  const rest = found.reduce(without, norm);
+  return rest !== PLACEHOLDER && schema.safeParse(rest).success ? found[0] : undefined;
+}
+
+/**
+ * validateDetection for an answer about `view`, telling (in `input`) when the rejection is the Service's fault
+ * and not the plugin's (see the rule above).
+ */
+export function checkDetection(value: unknown, view: ServiceView): DetectionCheck {
+  const r = detectionSchema.safeParse(value);
+  if (r.success) return { ok: true, value: r.data };
+  const reason = describe(r.error);
+  const input = inputFault(value, r.error, view);
+  return input ? { ok: false, reason, input } : { ok: false, reason };
+}
+
+function inputFault(value: unknown, error: z.ZodError, view: ServiceView): InputFault | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const fields = new Map<string, string>();
+  for (const issue of error.issues) {
+    const at = issue.path.join('.');
+    if (!(at in FIELD_OF)) return undefined; // rule 1
+    fields.set(at, issue.message);
+  }
+  if (fields.size === 0) return undefined;
+  const texts = serviceTexts(view);
+  const faults: InputFault[] = [];
+  for (const [at, message] of fields) {
+    const { field, schema, label } = FIELD_OF[at]!;
+    const raw = at === 'health.path' ? (value as { health?: { path?: unknown } }).health?.path : (value as Record<string, unknown>)[at];
+    if (typeof raw !== 'string') return undefined;
+    const source = blame(raw, field, schema, texts);
+    if (!source) return undefined;
+    faults.push({ field, source: source.source, reason: `${label} ${shorten(raw)} from the Service's ${source.source}: ${message}` });
+  }
+  const [head, ...others] = faults;
+  return { ...head!, reason: [head!, ...others].map((f) => f.reason).join('; ') };
 }
 
 // HolmesGPT drops a whole entry over one unknown key next to `enabled`/`config`, so the host refuses them first.

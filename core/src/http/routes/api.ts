@@ -64,7 +64,14 @@ function explainStep(step: TraceStep): Record<string, unknown> {
       return { detector: step.detector, outcome: 'skipped', reason: step.reason, detail: step.detail };
     case 'rejected':
     case 'failed':
-      return { detector: step.detector, outcome: step.outcome, error_type: step.errorType, reason: step.reason };
+      return {
+        detector: step.detector,
+        outcome: step.outcome,
+        error_type: step.errorType,
+        reason: step.reason,
+        // The Service's own text made the answer invalid (sandbox/validate.ts): the fix is in the Service.
+        ...(step.errorType === 'input' ? { detail: "the Service's own annotations or labels made this answer invalid (see reason): fix the Service; this does not count against the detector" } : {}),
+      };
     case 'detected':
       return { detector: step.detector, outcome: 'detected', endpoint: step.url };
     case 'not-reached':
@@ -167,6 +174,8 @@ export function apiRoutes({ daemon, reloader }: ApiSources): Router {
       last_error: p.stats?.lastError ? `${p.stats.lastError.kind}: ${p.stats.lastError.message}` : (p.lastError ?? null),
       calls: p.stats?.calls ?? 0,
       failures: p.stats?.failures ?? 0,
+      // Answers the Services' own text made invalid: not failures, never towards quarantine.
+      input_rejections: p.stats?.inputRejections ?? 0,
       quarantined: p.stats?.quarantined ?? false,
       // Small batches run on the daemon's thread until the plugin times out or is slow once (sandbox/plugin.ts).
       fast_path: p.stats?.syncCalls ?? false,
