@@ -29,6 +29,7 @@ import {
   find,
   flagDefault,
   grantsFrom,
+  loadServeFlags,
   renderVariants,
   repoRoot,
   serviceAccountUser,
@@ -50,7 +51,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function eventually<T>(what: string | (() => string), check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+// Waits on a condition; the deadline is only a safety net. Starting the daemon from source (tsx, all of
+// client-node) costs a few CPU-seconds, and a busy machine stretches that to a minute or more of wall time:
+// a failure here must mean the condition never came, not that the machine was loaded.
+const SAFETY_NET_MS = 240_000;
+async function eventually<T>(what: string | (() => string), check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = SAFETY_NET_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -165,15 +170,32 @@ async function runAsDeployed(t: ExecutionContext, objects: KObject[], emu: Emula
 // every layer of JSON the error passed through).
 const DAEMON_FORBIDDEN = new RegExp(`system:serviceaccount:${SA.namespace}:${SA.name}[\\\\"]* cannot`);
 
+// `serve --help` is read once, asynchronously, before any test starts an emulator. flagDefault() alone runs it
+// with spawnSync, which freezes this whole worker — and with it every emulator serving a running daemon: called
+// lazily from inside a test (as it was), it stalled the API server for seconds on a busy machine, the overlay
+// daemon's proxied health probe (2 s timeout, one retry) failed, Prometheus stayed unhealthy until the next
+// check a minute later, and its toolset was not there in time.
+test.before(async (t) => {
+  t.timeout(SAFETY_NET_MS, 'serve --help from source on a busy machine');
+  await loadServeFlags();
+});
 const cmRef = () => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: NS, name: flagDefault('configmap') });
 const leaseRef = () => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: NS, name: flagDefault('lease-name') });
 
-test('the base: the daemon runs on exactly the rights deploy/ grants, and the example bindings authorise its callers', async (t) => {
+// Each test runs a whole daemon process: one at a time, so this file is not its own busy load (three daemons
+// starting at once, plus three emulators in this worker), and with an ava timeout that allows for a slow start.
+const daemonTest = (title: string, fn: (t: ExecutionContext) => Promise<void>) =>
+  test.serial(title, async (t) => {
+    t.timeout(SAFETY_NET_MS + 60_000, 'a daemon started from source on a busy machine');
+    await fn(t);
+  });
+
+daemonTest('the base: the daemon runs on exactly the rights deploy/ grants, and the example bindings authorise its callers', async (t) => {
   const cluster = await clusterFor(t, [...base, ...exampleBindings]);
   const { emu } = cluster;
   const daemon = await runAsDeployed(t, base, emu, cluster.tokenFor(SA.namespace, SA.name));
 
-  const cm = (await eventually('the output ConfigMap', () => emu.get(cmRef()))) as { data: Record<string, string> };
+  const cm = (await eventually(() => `the output ConfigMap (daemon output:\n${daemon.output()})`, () => emu.get(cmRef()))) as { data: Record<string, string> };
   t.truthy(cm.data['custom_toolset.yaml'], 'HolmesGPT’s file is written');
   const lease = emu.get(leaseRef()) as { spec: { holderIdentity?: string } };
   t.regex(lease.spec.holderIdentity ?? '', /^dynamic-toolset-/, 'the Lease is held under POD_NAME');
@@ -209,7 +231,7 @@ test('the base: the daemon runs on exactly the rights deploy/ grants, and the ex
   t.falsy((emu.get(leaseRef()) as { spec: { holderIdentity?: string } }).spec.holderIdentity, 'the Lease is released on SIGTERM');
 });
 
-test('the example overlay (all three components): restarts HolmesGPT, reads the config ConfigMap in another namespace, probes through the proxy', async (t) => {
+daemonTest('the example overlay (all three components): restarts HolmesGPT, reads the config ConfigMap in another namespace, probes through the proxy', async (t) => {
   const cluster = await clusterFor(t, overlay);
   const { emu } = cluster;
   const restartTarget = envValue(daemonContainer(overlay), 'DYNAMIC_TOOLSET_RESTART_DEPLOYMENT')!.split('/') as [string, string];
@@ -242,14 +264,14 @@ test('the example overlay (all three components): restarts HolmesGPT, reads the 
 
   const daemon = await runAsDeployed(t, overlay, emu, cluster.tokenFor(SA.namespace, SA.name));
   t.regex(daemon.output(), new RegExp(`ConfigMap ${configRef[0]}/${configRef[1]} key detector-config\\.yaml`), 'the config comes from the ConfigMap');
-  const toolsets = await eventually('prometheus/metrics in custom_toolset.yaml', () => {
+  const toolsets = await eventually(() => `prometheus/metrics in custom_toolset.yaml (daemon output:\n${daemon.output()})`, () => {
     const text = (emu.get(cmRef()) as { data?: Record<string, string> } | undefined)?.data?.['custom_toolset.yaml'];
     const parsed = text ? (parse(text) as { toolsets: Record<string, unknown> }).toolsets : undefined;
     return parsed?.['prometheus/metrics'] ? parsed : undefined;
   });
   t.truthy(toolsets['kubernetes/core']);
   t.true(hits > 0, 'the health check went through services/proxy');
-  const holmes = await eventually('the HolmesGPT restart annotation', () => {
+  const holmes = await eventually(() => `the HolmesGPT restart annotation (daemon output:\n${daemon.output()})`, () => {
     const d = emu.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: restartTarget[0], name: restartTarget[1] }) as { spec: { template: { metadata: { annotations?: Record<string, string> } } } };
     return d.spec.template.metadata.annotations?.[RESTART_ANNOTATION] ? d : undefined;
   });
@@ -258,7 +280,7 @@ test('the example overlay (all three components): restarts HolmesGPT, reads the 
   t.notRegex(daemon.output(), DAEMON_FORBIDDEN);
 });
 
-test('the check is not vacuous: without the RoleBinding the daemon is refused its Lease, and its log says so', async (t) => {
+daemonTest('the check is not vacuous: without the RoleBinding the daemon is refused its Lease, and its log says so', async (t) => {
   const withoutRole = base.filter((o) => !(o.kind === 'RoleBinding' && o.metadata.name === SA.name));
   const cluster = await clusterFor(t, withoutRole);
   // It starts and answers /health (that needs nothing), but can neither lead nor write.

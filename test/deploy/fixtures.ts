@@ -1,6 +1,6 @@
 // Shared by the deploy/ tests: the rendered variants (the base, each component, the example overlay), the flags
 // of `dynamic-toolset serve` as its --help prints them, and RBAC objects turned into the emulator's grants.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,23 +122,51 @@ export interface Flag {
   default?: string;
 }
 
-/** Runs the CLI from source (never a stale build). */
-export function cli(args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--no-node-snapshot', '--conditions=development', '--import=tsx', path.join(repoRoot, 'core/src/cli.ts'), ...args], {
-    cwd: repoRoot,
-    env,
-    encoding: 'utf8',
-    timeout: 60_000,
+// The timeout is a safety net against a hung CLI, not a speed limit: loading it from source takes seconds of
+// CPU, a minute or more of wall time on a busy machine.
+const CLI_TIMEOUT_MS = 300_000;
+const cliArgs = (args: string[]) => ['--no-node-snapshot', '--conditions=development', '--import=tsx', path.join(repoRoot, 'core/src/cli.ts'), ...args];
+type CliResult = { status: number | null; stdout: string; stderr: string };
+
+/**
+ * Runs the CLI from source (never a stale build). Synchronous: it freezes the calling worker and every server
+ * in it, so a test that runs an emulator or a daemon uses cliAsync() (or loadServeFlags()) instead.
+ */
+export function cli(args: string[], env: NodeJS.ProcessEnv = process.env): CliResult {
+  const r = spawnSync(process.execPath, cliArgs(args), { cwd: repoRoot, env, encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
+  const why = r.error ? ` (${r.error.message})` : r.signal ? ` (killed by ${r.signal})` : '';
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr + why };
+}
+
+/** cli() without blocking this process. */
+export function cliAsync(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, cliArgs(args), { cwd: repoRoot, env, timeout: CLI_TIMEOUT_MS });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (e) => (stderr += ` (${e.message})`));
+    child.on('close', (status, signal) => resolve({ status, stdout, stderr: stderr + (signal ? ` (killed by ${signal})` : '') }));
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 let flagsCache: Flag[] | undefined;
+const helpEnv = () => ({ ...process.env, COLUMNS: '200' });
 
 /** The options of `dynamic-toolset serve`, parsed from its --help (commander wraps long lines; they are rejoined). */
 export function serveFlags(): Flag[] {
-  if (flagsCache) return flagsCache;
-  const r = cli(['serve', '--help'], { ...process.env, COLUMNS: '200' });
+  flagsCache ??= parseServeHelp(cli(['serve', '--help'], helpEnv()));
+  return flagsCache;
+}
+
+/** Fills serveFlags()' cache without blocking (for files whose tests run servers in this process). */
+export async function loadServeFlags(): Promise<Flag[]> {
+  flagsCache ??= parseServeHelp(await cliAsync(['serve', '--help'], helpEnv()));
+  return flagsCache;
+}
+
+function parseServeHelp(r: CliResult): Flag[] {
   if (r.status !== 0) throw new Error(`serve --help failed: ${r.stderr}`);
   const entries: string[] = [];
   let inOptions = false;
@@ -152,7 +180,7 @@ export function serveFlags(): Flag[] {
     if (/^ {2}(-\w, )?--/.test(line)) entries.push(line.trim());
     else if (line.trim() !== '' && entries.length > 0) entries[entries.length - 1] += ` ${line.trim()}`;
   }
-  flagsCache = entries.map((e) => {
+  return entries.map((e) => {
     const flag = /--([a-z][a-z0-9-]*)/.exec(e)![1]!;
     const env = /env:\s*(DYNAMIC_TOOLSET_[A-Z0-9_]+)/.exec(e)?.[1];
     const choices = /choices:\s*((?:"[^"]*"(?:,\s*)?)+)/.exec(e)?.[1];
@@ -164,7 +192,6 @@ export function serveFlags(): Flag[] {
       ...(def !== undefined ? { default: def } : {}),
     };
   });
-  return flagsCache;
 }
 
 export function flagDefault(flag: string): string {
