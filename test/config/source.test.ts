@@ -181,7 +181,7 @@ test('a ConfigMap through the API: a value over the size cap or an empty value i
   const { applied, outcomes } = await follow(t, source, initial.ok ? initial.config : undefined);
   emu.patch(ref, { data: { 'detector-config.yaml': `detectors:\n  acme:\n    plugin: {config: {blob: "${'x'.repeat(300 * 1024)}"}}\n` } });
   await eventually(() => outcomes.some((o) => o.status === 'invalid'));
-  t.regex(lastInvalid(outcomes), /ConfigMap ops\/dt-config key detector-config\.yaml: the config is more than 300 KiB; the limit is 256 KiB/);
+  t.regex(lastInvalid(outcomes), /ConfigMap ops\/dt-config key detector-config\.yaml: the config is at least 300 KiB; the limit is 256 KiB/);
   emu.patch(ref, { data: { 'detector-config.yaml': '# nothing here\n' } });
   await eventually(() => /the config is empty/.test(lastInvalid(outcomes)));
   t.is(applied.length, 0, 'neither was applied');

@@ -99,7 +99,7 @@ test('a missing file means defaults, with a warning', async (t) => {
 
 test('valid configs get their values and the rest defaults', (t) => {
   const r = parseConfig(
-    'resync_interval: 1m30s\nhealth_check: {timeout: 500ms, retries: 0}\nholmesgpt: {multi_instance: true}\ndetectors:\n  grafana: null\n  acme:\n    priority: 90\n    namespaces: {include: ["shop-*"], exclude: ["shop-test"]}\n    required_annotations: {any: ["acme.example.com/widget", "team=shop"]}\n    plugin: {config: {apiPath: /api}}\n',
+    'resync_interval: 1m30s\nhealth_check: {timeout: 500ms, retries: 0}\nholmesgpt: {multi_instance: true}\ndetectors:\n  grafana: null\n  acme:\n    priority: 100\n    namespaces: {include: ["shop-*"], exclude: ["shop-test"]}\n    required_annotations: {any: ["acme.example.com/widget", "team=shop"]}\n    plugin: {config: {apiPath: /api}}\n',
     FILE,
   );
   t.true(r.ok);
@@ -156,7 +156,7 @@ test('the size cap holds for text given directly (a ConfigMap value), counted in
   const huge = `detectors:\n  acme:\n    plugin: {config: {blob: "${'x'.repeat(40 * 1024 * 1024)}"}}\n`;
   for (const r of [parseConfig(huge, FILE), await parseConfigOffThread(huge, FILE)]) {
     t.false(r.ok);
-    t.regex(r.ok ? '' : formatProblem(r.errors[0]!), /detector-config\.yaml: the config is more than 40\.0 MiB; the limit is 256 KiB/);
+    t.regex(r.ok ? '' : formatProblem(r.errors[0]!), /detector-config\.yaml: the config is at least 40\.0 MiB; the limit is 256 KiB/);
   }
   // Under the cap in characters, over it in bytes: "é" is two bytes in UTF-8.
   const wide = `detectors:\n  acme:\n    plugin: {config: {s: "${'é'.repeat(MAX_CONFIG_BYTES / 2)}"}}\n`;
@@ -192,7 +192,7 @@ test('aliases of a large anchor that expand past 1 MiB are refused', (t) => {
 });
 
 test('core-schema tags are allowed', (t) => {
-  const r = parseConfig('detectors:\n  acme:\n    priority: !!int "90"\n    plugin: {config: {s: !!str 5, m: !!map {a: 1}}}\n', FILE);
+  const r = parseConfig('detectors:\n  acme:\n    priority: !!int "95"\n    plugin: {config: {s: !!str 5, m: !!map {a: 1}}}\n', FILE);
   t.true(r.ok, r.ok ? '' : r.errors.map(formatProblem).join('\n'));
   t.deepEqual(r.ok ? r.config.detectors.acme?.plugin?.config : {}, { s: '5', m: { a: 1 } });
 });

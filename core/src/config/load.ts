@@ -15,8 +15,9 @@ import { INLINE_PARSE_BYTES, parseOnWorker, workerEntryDescription } from './off
 
 /**
  * The largest config accepted, in bytes, checked before anything is parsed. A ConfigMap holds at most 1 MiB in
- * all; the shipped config with every key is about 2 KiB, so a quarter of the ConfigMap limit leaves room for
- * large plugin.config blocks while keeping the worst parse to a fraction of a second.
+ * all; the shipped config with every key is under 2 KiB, so a quarter of the ConfigMap limit leaves room for
+ * large plugin.config blocks while bounding the worst parse to about a second of CPU (on a worker thread,
+ * off-thread.ts).
  */
 export const MAX_CONFIG_BYTES = 256 * 1024;
 /** YAML aliases resolved in one document (yaml's own count: nested aliases multiply), against alias bombs. */
@@ -40,9 +41,9 @@ export interface ConfigProblem {
 
 /**
  * `absent` says the source had no config at all: the file is missing, or empty (nothing but comments or
- * whitespace). At start that means the defaults; on a reload the running config stays (reloader.ts), because
- * an empty or vanished file is far more often an accident (a truncating editor, a broken mount) than a wish to
- * reset every detector; `detectors: {}` is the explicit reset.
+ * whitespace). At start that means the defaults; a reload that would reset a running config to them is refused
+ * (reloader.ts), because an empty or vanished file is far more often an accident (a truncating editor, a broken
+ * mount) than a wish to reset every detector; `detectors: {}` is the explicit reset.
  */
 export type ConfigResult =
   | { ok: true; config: Config; warnings: ConfigProblem[]; absent?: 'missing' | 'empty' }
@@ -80,7 +81,7 @@ export function formatBytes(n: number): string {
 /** The size rule, for any source: checked before a byte of the text is parsed. */
 export function sizeProblem(bytes: number, file: string, atLeast = false): ConfigProblem | undefined {
   if (bytes <= MAX_CONFIG_BYTES) return undefined;
-  return { file, message: `the config is ${atLeast ? 'more than ' : ''}${formatBytes(bytes)}; the limit is ${formatBytes(MAX_CONFIG_BYTES)} (${MAX_CONFIG_BYTES} bytes): refused without parsing it` };
+  return { file, message: `the config is ${atLeast ? 'at least ' : ''}${formatBytes(bytes)}; the limit is ${formatBytes(MAX_CONFIG_BYTES)} (${MAX_CONFIG_BYTES} bytes): refused without parsing it` };
 }
 
 /** The size rule for a source that holds the text already (a ConfigMap value), without encoding a huge one. */
