@@ -67,7 +67,7 @@ test('services, toolsets, statistics, plugins and explain describe what the daem
   t.like((stats.body.detectors as Record<string, unknown>).grafana, { enabled: true, services: 1 });
 
   const plugins = await get('/api/v1/plugins');
-  t.is((plugins.body.plugins as unknown[]).length, 8);
+  t.is((plugins.body.plugins as unknown[]).length, 9);
   t.like((plugins.body.plugins as Array<Record<string, unknown>>).find((p) => p.name === 'grafana'), { source: 'built-in', status: 'active', quarantined: false, fast_path: true, fast_path_lost: null });
 
   const explain = await get('/api/v1/services/monitoring/obs-grafana/explain');
@@ -96,12 +96,12 @@ test('config reload: success answer, 422 naming each problem with the running co
   const { h, post, configFile } = await api(t);
   const ok = await post('/api/v1/config/reload');
   t.is(ok.status, 200);
-  t.like(ok.body, { status: 'success', detectors_enabled: 8, detectors_disabled: 0 });
+  t.like(ok.body, { status: 'success', detectors_enabled: 9, detectors_disabled: 0 });
   t.regex(ok.body.reload_time as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
 
   await writeFile(configFile, 'detectors:\n  grafana: {enabled: false}\n');
   const disabled = await post('/api/v1/config/reload', '{}');
-  t.like(disabled.body, { detectors_enabled: 7, detectors_disabled: 1 });
+  t.like(disabled.body, { detectors_enabled: 8, detectors_disabled: 1 });
 
   await writeFile(configFile, 'detectors:\n  grafana: {enabled: nope, priority: -1}\n  loki: {enabeld: true}\n');
   const bad = await post('/api/v1/config/reload');
