@@ -79,6 +79,8 @@ const detectionSchema = z
     type: dnsLabel.optional(),
     health: z.union([z.null(), z.strictObject({ path: healthPath })]).optional(),
     endpoint: httpUrl.optional(),
+    // Any short text here: detection/resolve.ts checks the mode, so a Service's wrong annotation is its fault.
+    mcp: z.strictObject({ mode: z.string().min(1).max(256) }).optional(),
   })
   .refine((d) => d.port !== undefined || d.endpoint !== undefined, { message: 'a detection needs a port (or a full endpoint URL)' });
 
@@ -98,9 +100,9 @@ export function validateDetection(value: unknown): Validated<Detection> {
 //   2. The defect must lie in text the plugin received from the Service: replace (once, case-insensitively, a
 //      leading "/" and surrounding blanks aside) one of the Service's own strings — annotation and label values,
 //      its name, port names, externalName — found in the rejected value by a harmless "x", or failing that all of
-//      them (longest first); if the value then passes, every defect was the Service's. A plugin's own mistakes survive the replacement: a
-//      constant "/a b", a name echoed without its "/" ("x" is no path either), "/" + name × 200 (only one
-//      occurrence is replaced).
+//      them (longest first); if the value then passes, every defect was the Service's. A plugin's own mistakes
+//      survive the replacement: a constant "/a b", a name echoed without its "/" ("x" is no path either),
+//      "/" + name × 200 (only one occurrence is replaced).
 //   3. An endpoint that is the Service's string as a whole ("x" is never a URL) is the input's only when that
 //      string was meant as one: it names an http(s) scheme, or is longer than any endpoint may be. An annotation
 //      that says "true", echoed as an endpoint, is the plugin's mistake.
