@@ -43,6 +43,22 @@ export interface ServiceView {
   };
 }
 
+/**
+ * The transports HolmesGPT connects to a remote MCP server with (`config.mode` of an `mcp_servers` entry; HolmesGPT's
+ * `MCPMode` in holmes/plugins/toolsets/mcp/toolset_mcp.py). `streamable-http` is MCP's current HTTP transport, `sse`
+ * the deprecated one.
+ */
+export const MCP_MODES = ['streamable-http', 'sse'] as const;
+export type McpMode = (typeof MCP_MODES)[number];
+/** The mode when a detection names none: MCP's current transport. */
+export const DEFAULT_MCP_MODE: McpMode = 'streamable-http';
+
+/** What a detection says about an MCP server (see Detection.mcp). */
+export interface McpServerInfo {
+  /** One of MCP_MODES; the host refuses the detection, with the reason in explain, for any other text. */
+  mode: string;
+}
+
 /** A plugin's answer for a Service it claims. */
 export interface Detection {
   /** The API port, by name or number; it must be one of the Service's ports. Optional only with `endpoint`. */
@@ -57,6 +73,12 @@ export interface Detection {
   health?: { path: string } | null;
   /** A full URL that replaces the computed cluster-DNS endpoint (the custom detector's annotation). */
   endpoint?: string;
+  /**
+   * The endpoint (URL = host, port and `path`) is a remote MCP server: the host writes it under `mcp_servers:` in
+   * custom_toolset.yaml (`description`, `config: {url, mode}`), one entry per Service, instead of asking toolsets().
+   * Optional: detections without it are unchanged.
+   */
+  mcp?: McpServerInfo;
 }
 
 /** What `detect` receives beside the Service. */
@@ -80,6 +102,8 @@ export interface FoundService {
   portName?: string;
   path: string;
   healthPath: string | null;
+  /** Set when the detection is an MCP server (Detection.mcp), with its mode checked. */
+  mcp?: { mode: McpMode };
 }
 
 /** One HolmesGPT toolset entry (the value under `toolsets.<name>` in custom_toolset.yaml). */

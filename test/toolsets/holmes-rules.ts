@@ -138,8 +138,50 @@ export function holmesProblems(text: string, options: RuleOptions = {}): string[
     }
     if (hasTemplate(entry) && !options.templated?.has(name)) problems.push(`${name}: holds a {{ }} template the daemon must never write`);
   }
+  problems.push(...mcpProblems(doc.mcp_servers, toolsets));
   const core = toolsets['kubernetes/core'];
   if (!isMapping(core) || core.enabled !== true) problems.push('kubernetes/core missing or not enabled');
   if (!isMapping(toolsets['kubernetes/logs'])) problems.push('kubernetes/logs missing');
   return problems;
+}
+
+/** Remote MCP servers (holmes/plugins/toolsets/mcp/toolset_mcp.py MCPConfig: url, mode, headers; MCPMode). */
+export const MCP_CONFIG_KEYS = new Set(['url', 'mode', 'headers']);
+export const MCP_MODES = new Set(['streamable-http', 'sse']);
+
+/**
+ * `mcp_servers:` entries: each a toolset of type mcp to HolmesGPT (same entry keys, merged into the toolsets by name),
+ * with config.url an http(s) URL and mode one HolmesGPT knows; the daemon writes mode (HolmesGPT's default is sse).
+ */
+function mcpProblems(servers: unknown, toolsets: Record<string, unknown>): string[] {
+  if (servers === undefined) return [];
+  if (!isMapping(servers)) return ['"mcp_servers:" is not a mapping'];
+  const out: string[] = [];
+  for (const [name, entry] of Object.entries(servers)) {
+    const at = `mcp_servers.${name}`;
+    if (name in toolsets) out.push(`${at}: the same name as a toolset (HolmesGPT merges them by name)`);
+    if (!isMapping(entry)) {
+      out.push(`${at}: not a mapping`);
+      continue;
+    }
+    for (const k of Object.keys(entry)) if (!ALLOWED_ENTRY_KEYS.has(k) || REMOVED_ENTRY_KEYS.has(k)) out.push(`${at}: unknown entry key ${k}`);
+    if (entry.enabled !== undefined && typeof entry.enabled !== 'boolean') out.push(`${at}: enabled is not a boolean`);
+    const config = entry.config;
+    if (!isMapping(config)) {
+      out.push(`${at}: no config mapping`);
+      continue;
+    }
+    for (const k of Object.keys(config)) if (!MCP_CONFIG_KEYS.has(k)) out.push(`${at}: config key ${k} is not read`);
+    const url = config.url ?? entry.url;
+    let ok = false;
+    try {
+      ok = typeof url === 'string' && ['http:', 'https:'].includes(new URL(url).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) out.push(`${at}: url is not an http(s) URL`);
+    if (config.mode !== undefined && !MCP_MODES.has(config.mode as string)) out.push(`${at}: unknown mode ${String(config.mode)}`);
+    if (config.headers !== undefined && !(isMapping(config.headers) && Object.values(config.headers).every((v) => typeof v === 'string'))) out.push(`${at}: headers are not text → text`);
+  }
+  return out;
 }

@@ -19,6 +19,7 @@ export function foundService(d: DetectedService): FoundService {
     ...(e.portName !== undefined ? { portName: e.portName } : {}),
     path: e.path,
     healthPath: e.healthPath,
+    ...(e.mcp !== undefined ? { mcp: { mode: e.mcp.mode } } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // Detection (what a plugin said) + Service → Endpoint (what the host publishes). The plugin names a port;
 // the host checks it is really one of the Service's TCP ports and builds the URL itself.
-import type { Detection, ServiceView } from '@kubernaut/toolset-sdk';
+import { MCP_MODES } from '@kubernaut/toolset-sdk';
+import type { Detection, McpMode, ServiceView } from '@kubernaut/toolset-sdk';
 
 export interface Endpoint {
   type: string;
@@ -15,6 +16,8 @@ export interface Endpoint {
   healthPath: string | null;
   /** True when the URL came from the Service's own annotation rather than cluster DNS. */
   explicitEndpoint: boolean;
+  /** The endpoint is a remote MCP server (Detection.mcp), published under `mcp_servers:`. */
+  mcp?: { mode: McpMode };
 }
 
 export type Resolved = { ok: true; endpoint: Endpoint } | { ok: false; reason: string };
@@ -29,13 +32,24 @@ function portList(view: ServiceView): string {
 export function resolveDetection(view: ServiceView, detection: Detection, defaultType: string, clusterDomain = DEFAULT_CLUSTER_DOMAIN): Resolved {
   const type = detection.type ?? defaultType;
   const healthPath = detection.health ? detection.health.path : null;
+  // The mode is checked here, not in the answer's schema: it is usually a Service's own annotation
+  // (kubernaut.io/mcp-mode), so a wrong one refuses this Service with the reason in explain and never counts
+  // against the plugin. HolmesGPT fails an MCP server whose mode it does not know.
+  let mcp: Pick<Endpoint, 'mcp'> = {};
+  if (detection.mcp !== undefined) {
+    const mode = detection.mcp.mode;
+    if (!(MCP_MODES as readonly string[]).includes(mode)) {
+      return { ok: false, reason: `MCP mode ${JSON.stringify(mode.length > 64 ? `${mode.slice(0, 64)}…` : mode)} is not one HolmesGPT connects with (${MCP_MODES.join(', ')})` };
+    }
+    mcp = { mcp: { mode: mode as McpMode } };
+  }
   if (detection.endpoint !== undefined) {
     const u = new URL(detection.endpoint);
     const scheme = u.protocol === 'https:' ? 'https' : 'http';
     const port = u.port !== '' ? Number(u.port) : scheme === 'https' ? 443 : 80;
     const path = u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '');
     const url = `${scheme}://${u.hostname}:${port}${path}${u.search}`;
-    return { ok: true, endpoint: { type, url, scheme, host: u.hostname, port, path, healthPath, explicitEndpoint: true } };
+    return { ok: true, endpoint: { type, url, scheme, host: u.hostname, port, path, healthPath, explicitEndpoint: true, ...mcp } };
   }
   const want = detection.port!;
   const port = view.spec.ports.find((p) => (typeof want === 'number' ? p.port === want : p.name === want));
@@ -58,6 +72,7 @@ export function resolveDetection(view: ServiceView, detection: Detection, defaul
       path,
       healthPath,
       explicitEndpoint: false,
+      ...mcp,
     },
   };
 }

@@ -109,7 +109,9 @@ export function baselineEntries(): BuiltToolset[] {
   }));
 }
 
-export function buildToolsets(services: readonly PublishedService[], options: BuildOptions = {}): BuildResult {
+export function buildToolsets(all: readonly PublishedService[], options: BuildOptions = {}): BuildResult {
+  // MCP servers are not toolsets: each is its own `mcp_servers:` entry (mcp.ts), never a type's primary or instance.
+  const services = all.filter((s) => s.mcp === undefined);
   const warnings: string[] = [];
   const skipped: SkippedService[] = [];
   const conflicts: NameConflict[] = [];

@@ -10,7 +10,10 @@ import {
   isBuiltin,
   isEntryKey,
   LIST_ENTRY_KEYS,
+  ENV_TEMPLATE,
+  MCP_CONFIG_KEYS,
   MCP_MODES,
+  MCP_TOOLSET_TYPE,
   MISPLACED_ENTRY_KEYS,
   baseName,
   supportsInstances,
@@ -68,7 +71,14 @@ export function checkToolsetsDocument(doc: unknown, options: CheckOptions = {}):
   }
   if (mcp !== undefined && mcp !== null) {
     if (!isMapping(mcp)) add(['mcp_servers'], 'must be a mapping of name → server');
-    else for (const [name, server] of Object.entries(mcp)) checkMcpServer(server, ['mcp_servers', name], add);
+    else {
+      for (const [name, server] of Object.entries(mcp)) {
+        checkMcpServer(server, ['mcp_servers', name], add);
+        // HolmesGPT merges mcp_servers into its toolsets by name (toolset_manager.py): one would replace the other.
+        const clash = isMapping(toolsets) && Object.prototype.hasOwnProperty.call(toolsets, name) ? 'the toolset of that name in this file' : isBuiltin(name) ? `HolmesGPT's built-in toolset ${name}` : undefined;
+        if (clash) add(['mcp_servers', name], `HolmesGPT keeps MCP servers and toolsets under one name space: this MCP server would replace ${clash}; rename it`);
+      }
+    }
   }
   return problems;
 }
@@ -98,6 +108,23 @@ export function checkEntry(name: string, entry: unknown, path: Array<string | nu
     add(path, 'must be a mapping, e.g. "{enabled: true, config: {...}}"');
     return;
   }
+  const keyProblems = checkEntryKeys(entry, path, add);
+  const config = own(entry, 'config');
+  const base = baseName(name);
+  if (!isBuiltin(name)) {
+    if (base !== name && isBuiltin(base)) {
+      add(path, `"${name}" is not a built-in toolset (HolmesGPT fails it: "description Field required"); list several ${base} instances under ${base}'s config.instances`);
+      return;
+    }
+    // The shape check would only repeat a bad key or type found above.
+    if (!options.patch && keyProblems === 0) checkCustom(entry, path, add);
+    return;
+  }
+  if (isMapping(config)) checkBuiltinConfig(name, config, [...path, 'config'], add);
+}
+
+/** Entry keys HolmesGPT accepts, each of the right kind (shared by toolsets and MCP servers); answers the problems found. */
+function checkEntryKeys(entry: Record<string, unknown>, path: Array<string | number>, add: Add): number {
   let keyProblems = 0;
   for (const [k, v] of Object.entries(entry)) {
     if (!isEntryKey(k)) {
@@ -115,18 +142,7 @@ export function checkEntry(name: string, entry: unknown, path: Array<string | nu
     else continue;
     keyProblems++;
   }
-  const config = own(entry, 'config');
-  const base = baseName(name);
-  if (!isBuiltin(name)) {
-    if (base !== name && isBuiltin(base)) {
-      add(path, `"${name}" is not a built-in toolset (HolmesGPT fails it: "description Field required"); list several ${base} instances under ${base}'s config.instances`);
-      return;
-    }
-    // The shape check would only repeat a bad key or type found above.
-    if (!options.patch && keyProblems === 0) checkCustom(entry, path, add);
-    return;
-  }
-  if (isMapping(config)) checkBuiltinConfig(name, config, [...path, 'config'], add);
+  return keyProblems;
 }
 
 function unknownEntryKey(k: string): string {
@@ -199,21 +215,54 @@ function checkCustom(entry: Record<string, unknown>, path: Array<string | number
   }
 }
 
-function checkMcpServer(server: unknown, path: Array<string | number>, add: Add): void {
+/**
+ * Checks one `mcp_servers:` entry against what HolmesGPT reads for a remote MCP server (holmes.ts MCP_CONFIG_KEYS).
+ * Exported for overrides.ts, which checks the admin's entry on its own with `patch: true` (a patch to a discovered
+ * server need not repeat its URL; the merged file is checked whole before it is written).
+ */
+export function checkMcpServer(server: unknown, path: Array<string | number>, add: Add, options: { patch?: boolean } = {}): void {
   if (!isMapping(server)) {
     add(path, 'each MCP server must be a mapping (description, config: {url, mode})');
     return;
   }
-  for (const k of Object.keys(server)) if (!isEntryKey(k)) add([...path, k], unknownEntryKey(k));
+  checkEntryKeys(server, path, add);
+  const type = own(server, 'type');
+  if (type !== undefined && type !== null && type !== MCP_TOOLSET_TYPE) add([...path, 'type'], `HolmesGPT sets "type: ${MCP_TOOLSET_TYPE}" on every MCP server and ignores this one; remove it`);
   const config = own(server, 'config');
-  if (config !== undefined && !isMapping(config)) {
-    add([...path, 'config'], 'must be a mapping');
-    return;
+  if (config !== undefined && config !== null && !isMapping(config)) return; // reported above
+  const cfg = isMapping(config) ? config : undefined;
+  if (cfg) {
+    for (const k of Object.keys(cfg)) {
+      if (!(MCP_CONFIG_KEYS as readonly string[]).includes(k)) add([...path, 'config', k], `\`${k}\` is not read by HolmesGPT for an MCP server (it ignores it); it reads ${MCP_CONFIG_KEYS.join(', ')}`);
+    }
   }
-  const url = (isMapping(config) ? own(config, 'url') : undefined) ?? own(server, 'url');
-  if (typeof url !== 'string' || url === '') add([...path, 'config', 'url'], 'an MCP server needs config.url');
-  const mode = isMapping(config) ? own(config, 'mode') : undefined;
-  if (mode !== undefined && !(MCP_MODES as readonly unknown[]).includes(mode)) add([...path, 'config', 'mode'], `must be one of ${MCP_MODES.join(', ')}`);
+  // A top-level `url` is HolmesGPT's older form, still moved into config.url (toolset_mcp.py migrate_url_to_config).
+  const inConfig = cfg !== undefined && own(cfg, 'url') !== undefined && own(cfg, 'url') !== null;
+  const url = inConfig ? own(cfg!, 'url') : own(server, 'url');
+  const urlPath = inConfig || own(server, 'url') === undefined ? [...path, 'config', 'url'] : [...path, 'url'];
+  if (url === undefined || url === null || url === '') {
+    if (!options.patch) add([...path, 'config', 'url'], 'an MCP server needs config.url');
+  } else if (typeof url !== 'string' || !isHttpUrl(url)) {
+    add(urlPath, 'must be an http(s) URL (HolmesGPT parses it as one)');
+  }
+  const mode = cfg ? own(cfg, 'mode') : undefined;
+  if (mode !== undefined && mode !== null && !(MCP_MODES as readonly unknown[]).includes(mode)) add([...path, 'config', 'mode'], `must be one of ${MCP_MODES.join(', ')}`);
+  const headers = cfg ? own(cfg, 'headers') : undefined;
+  if (headers !== undefined && headers !== null) {
+    if (!isMapping(headers)) add([...path, 'config', 'headers'], 'must be a mapping of header name → text');
+    else for (const [h, v] of Object.entries(headers)) if (typeof v !== 'string') add([...path, 'config', 'headers', h], 'must be text (HolmesGPT reads headers as text → text)');
+  }
+}
+
+/** An absolute http(s) URL; one holding `{{ env.NAME }}` is taken as written (HolmesGPT fills it in first). */
+function isHttpUrl(u: string): boolean {
+  if (new RegExp(ENV_TEMPLATE.source).test(u)) return true;
+  try {
+    const url = new URL(u);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 export function closest(word: string, candidates: readonly string[]): string | undefined {

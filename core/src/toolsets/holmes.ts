@@ -262,7 +262,16 @@ export function genericName(type: string): string {
 export const HTTP_TOOLSET_TYPE = 'http';
 
 /** MCP servers (`mcp_servers:`): `description` and `config: {url, mode}`; the transport modes HolmesGPT knows. */
-export const MCP_MODES = ['streamable-http', 'sse'] as const;
+export { MCP_MODES } from '@kubernaut/toolset-sdk';
+
+/**
+ * The config keys HolmesGPT reads for a remote MCP server (`MCPConfig` in holmes/plugins/toolsets/mcp/toolset_mcp.py:
+ * url, mode, headers; a plain pydantic model, so any other key is silently ignored). Its default mode is `sse`, so
+ * the daemon always writes `mode`; in `sse` mode HolmesGPT appends `/sse` to a URL that does not end with it.
+ */
+export const MCP_CONFIG_KEYS = ['url', 'mode', 'headers'] as const;
+/** HolmesGPT sets `type: mcp` on every `mcp_servers` entry and merges them into its toolsets by name (toolset_manager.py). */
+export const MCP_TOOLSET_TYPE = 'mcp';
 
 /** `{{ env.NAME }}`: the only template HolmesGPT resolves (from its own pod's environment). */
 export const ENV_TEMPLATE = /\{\{\s*env\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}/g;

@@ -15,7 +15,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import { canonicalEntry } from './build.js';
-import { checkEntry as checkHolmesEntry, dottedKeys, formatPath } from './check.js';
+import { checkEntry as checkHolmesEntry, checkMcpServer, dottedKeys, formatPath } from './check.js';
 import type { HolmesProblem } from './check.js';
 import { compareStrings, getOwn, isPlainObject, mergePatch, oneLine, plainCopy, setOwn } from './data.js';
 import type { Plain, PlainObject } from './data.js';
@@ -31,7 +31,10 @@ export interface OverridesProblem {
 export interface Overrides {
   /** Toolset name → the admin's entry (a JSON copy). Sorted by name. */
   toolsets: Map<string, PlainObject>;
-  /** `mcp_servers:` as written (HolmesGPT reads it from the same file), or undefined. */
+  /**
+   * `mcp_servers:` as written, or undefined: each merges into the discovered MCP server of that name (mcp.ts), or
+   * is added as written.
+   */
   mcpServers?: PlainObject;
 }
 
@@ -185,7 +188,11 @@ function checkMcpServers(doc: Document, node: YAMLMap, value: Record<string, unk
       errors.push({ line: lineOf(pair.key), path: `mcp_servers.${name ?? '?'}`, message: 'each MCP server must be a mapping under a non-empty name' });
       continue;
     }
-    setOwn(out, name, plainCopy(v)!);
+    // Only what HolmesGPT reads for an MCP server; a patch to a discovered server need not repeat its URL.
+    const found: HolmesProblem[] = [];
+    checkMcpServer(v, ['mcp_servers', name], (p, message) => found.push({ path: p, message }), { patch: true });
+    for (const p of found) errors.push({ line: lineAt(doc, p.path, undefined, lineOf) ?? lineOf(pair.key), path: formatPath(p.path), message: p.message });
+    if (found.length === 0) setOwn(out, name, plainCopy(v)!);
   }
   return out;
 }
@@ -242,8 +249,8 @@ export const OVERRIDES_TEMPLATE = `# overrides.yaml belongs to you, the cluster 
 # missing and never writes this key again (delete the key to get the template back).
 #
 # Same shape as custom_toolset.yaml: a "toolsets:" mapping of toolset name -> entry, and optionally
-# "mcp_servers:" (copied into custom_toolset.yaml as written). Each entry is merged into the generated toolset
-# of the same name:
+# "mcp_servers:" (each merged into the discovered MCP server of the same name, else added as written; an MCP
+# server's config takes url, mode and headers). Each entry is merged into the generated toolset of the same name:
 #   - mappings merge key by key and your values win, so you can add credentials and keep the discovered URL;
 #   - any other value (text, number, list) replaces the generated one, and null removes it;
 #   - config.instances entries merge by "name" into the generated instance of that name (see below);
@@ -303,4 +310,18 @@ export const OVERRIDES_TEMPLATE = `# overrides.yaml belongs to you, the cluster 
 #         - hosts: ["wiki.example.com"]
 #           paths: ["/api/*"]
 #           methods: [GET]
+#
+# mcp_servers:
+#   # A discovered MCP server (a Service annotated kubernaut.io/toolset-type: mcp) is named <namespace>-<name> of
+#   # its Service (GET /api/v1/toolsets shows it). Add a header, or turn it off with "enabled: false":
+#   #   tools-argocd-mcp:
+#   #     config:
+#   #       headers:
+#   #         Authorization: "Bearer {{ env.ARGOCD_MCP_TOKEN }}"
+#   # An MCP server of your own (mode: streamable-http, or sse for an older server).
+#   github:
+#     description: GitHub MCP server
+#     config:
+#       url: http://github-mcp.tools.svc.cluster.local:8000/mcp
+#       mode: streamable-http
 `;

@@ -1,7 +1,8 @@
 // Published Services + overrides.yaml → the data of ConfigMap `kubernaut-toolset-config`:
 //
-//   custom_toolset.yaml      HolmesGPT's own format (`toolsets:` mapping, and the admin's `mcp_servers:`): the
-//                            baseline, one entry per discovered toolset, overrides merged in. Never empty.
+//   custom_toolset.yaml      HolmesGPT's own format (`toolsets:` mapping, and `mcp_servers:` — the MCP servers found,
+//                            mcp.ts, and the admin's): the baseline, one entry per discovered toolset, overrides
+//                            merged in. Never empty.
 //   kubernetes-toolset.yaml  `toolset: kubernetes`, `enabled: true` — always (the original per-type format).
 //   <type>-toolset.yaml      `toolset: <type>`, `enabled: true`, `config: {url}` for each type with a published
 //                            primary (healthy, unchecked, or needs-credentials with a comment).
@@ -19,10 +20,12 @@ import { buildToolsets } from './build.js';
 import { checkToolsetsDocument, formatPath } from './check.js';
 import type { HolmesProblem } from './check.js';
 import type { SkippedService } from './build.js';
-import { canonical, compareStrings, defuseTemplates, oneLine, setOwn } from './data.js';
+import { compareStrings, defuseTemplates, oneLine, setOwn } from './data.js';
 import type { Plain, PlainObject } from './data.js';
 import { CONFIGMAP_NAME, CUSTOM_TOOLSET_KEY, KUBERNETES_KEY, OVERRIDES_KEY, perTypeKey } from './holmes.js';
 import { mergeToolsets } from './merge.js';
+import { buildMcpServers, mcpServersDoc, mcpServerView, mergeMcpServers } from './mcp.js';
+import type { BuiltMcpServer } from './mcp.js';
 import type { MergedToolset } from './merge.js';
 import { formatOverridesProblem, overridesLine, OVERRIDES_TEMPLATE, parseOverrides } from './overrides.js';
 import type { Overrides, OverridesProblem } from './overrides.js';
@@ -77,7 +80,7 @@ export type RenderError = TooLarge | InvalidToolsets;
 export interface RenderResult {
   /** The keys to write (plus overrides.yaml only when it is absent). Keys sorted. */
   data: Record<string, string>;
-  /** What custom_toolset.yaml holds, for `GET /api/v1/toolsets`. Sorted by name. */
+  /** What custom_toolset.yaml holds, for `GET /api/v1/toolsets`: the toolsets sorted by name, then the MCP servers (`section: mcp_servers`) sorted by name. */
   toolsets: ToolsetView[];
   primaries: PrimaryChoice[];
   skipped: SkippedService[];
@@ -112,12 +115,13 @@ export function renderConfigMapData(input: RenderInput): RenderResult {
       warnings.push(`${OVERRIDES_KEY} is invalid and was not applied: ${parsed.message}`);
     }
   }
+  const mcp = buildMcpServers(input.services);
   let merged = mergeToolsets(built.entries, overrides);
-  let custom = renderCustomToolsets(merged, overrides, status);
+  let custom = renderCustomToolsets(merged, overrides, status, mcp.servers);
   let problems = holmesProblems(custom);
   if (problems.length > 0 && overrides !== undefined) {
     const alone = mergeToolsets(built.entries, undefined);
-    const aloneProblems = holmesProblems(renderCustomToolsets(alone, undefined, status));
+    const aloneProblems = holmesProblems(renderCustomToolsets(alone, undefined, status, mcp.servers));
     if (aloneProblems.length === 0) {
       // overrides.yaml made the file unloadable: refuse it whole, as a file that does not parse.
       const errors = problems.map((p) => ({ line: overridesLine(input.overrides!, p.path), path: formatPath(p.path), message: `${p.message} (after merging overrides.yaml)` }));
@@ -126,7 +130,7 @@ export function renderConfigMapData(input: RenderInput): RenderResult {
       warnings.push(`${OVERRIDES_KEY} is invalid and was not applied: ${status.message}`);
       overrides = undefined;
       merged = alone;
-      custom = renderCustomToolsets(merged, undefined, status);
+      custom = renderCustomToolsets(merged, undefined, status, mcp.servers);
       problems = holmesProblems(custom);
     }
   }
@@ -154,9 +158,9 @@ export function renderConfigMapData(input: RenderInput): RenderResult {
 
   const result: RenderResult = {
     data: sortedData,
-    toolsets: merged.map(toolsetView),
+    toolsets: [...merged.map(toolsetView), ...mergeMcpServers(mcp.servers, overrides?.mcpServers).map(mcpServerView)],
     primaries: built.primaries,
-    skipped: built.skipped,
+    skipped: [...built.skipped, ...mcp.skipped].sort((a, b) => compareStrings(a.key, b.key) || compareStrings(a.reason, b.reason)),
     overrides: status,
     warnings,
     bytes,
@@ -187,7 +191,12 @@ function holmesProblems(text: string): HolmesProblem[] {
   return checkToolsetsDocument(doc, { requireToolsets: true });
 }
 
-function renderCustomToolsets(merged: readonly MergedToolset[], overrides: Overrides | undefined, status: OverridesStatus): string {
+function renderCustomToolsets(
+  merged: readonly MergedToolset[],
+  overrides: Overrides | undefined,
+  status: OverridesStatus,
+  mcp: ReadonlyMap<string, BuiltMcpServer> = new Map(),
+): string {
   const toolsets: PlainObject = {};
   const comments = new Map<string, string[]>();
   for (const t of merged) {
@@ -195,7 +204,8 @@ function renderCustomToolsets(merged: readonly MergedToolset[], overrides: Overr
     comments.set(t.name, [t.origin, ...t.notes]);
   }
   const doc: PlainObject = { toolsets };
-  if (overrides?.mcpServers !== undefined) setOwn(doc, 'mcp_servers', canonical(overrides.mcpServers));
+  const servers = mcpServersDoc(mergeMcpServers(mcp, overrides?.mcpServers));
+  if (servers !== undefined) setOwn(doc, 'mcp_servers', servers);
   const header = [
     `Generated by dynamic-toolset from the Services it discovered, merged with ${OVERRIDES_KEY}.`,
     DO_NOT_EDIT,

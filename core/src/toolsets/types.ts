@@ -1,6 +1,6 @@
 // Vocabulary of toolset generation: what the reconciler hands in (one PublishedService per detected Service,
 // healthy or not) and what comes out for the API. Plain data only; every function in this folder is pure.
-import type { ToolsetEntry } from '@kubernaut/toolset-sdk';
+import type { McpMode, ToolsetEntry } from '@kubernaut/toolset-sdk';
 import type { DetectedService } from '../detection/engine.js';
 
 import type { HealthState } from '../health/types.js';
@@ -44,6 +44,8 @@ export interface PublishedService {
    * `{}`: the plugin chose to publish no toolset for this Service (its per-type key is still written).
    */
   toolsets: Record<string, ToolsetEntry> | null;
+  /** The endpoint is a remote MCP server: it becomes an `mcp_servers:` entry (mcp.ts), not a toolset. */
+  mcp?: { mode: McpMode };
 }
 
 /** True when `kubernaut.io/toolset-primary` says `true` (trimmed, any case). */
@@ -72,6 +74,7 @@ export function toPublishedService(
     health: { ...extra.health },
     primaryAnnotation: hasPrimaryAnnotation(d.annotations),
     toolsets: extra.toolsets,
+    ...(e.mcp !== undefined ? { mcp: { mode: e.mcp.mode } } : {}),
   };
 }
 
@@ -94,4 +97,6 @@ export interface ToolsetView {
   service?: string;
   /** Why an admin may want to look at it (needs credentials, disabled by the logging rule). */
   note?: string;
+  /** Set for an entry of `mcp_servers:` (an MCP server); absent for `toolsets:`. */
+  section?: 'mcp_servers';
 }

@@ -74,3 +74,43 @@ test('never asks for siblings', (t) => {
   plugin.detect(svc('w', { annotations: a(), ports: [['http', 80]] }), c);
   t.is(c.calls, 0);
 });
+
+// ---- MCP servers (kubernaut.io/toolset-type: mcp) ---------------------------------------------------------------
+
+const mcp = (extra: Record<string, string> = {}) => a({ 'kubernaut.io/toolset-type': 'mcp', ...extra });
+
+test('mcp: streamable-http by default, the MCP endpoint itself as health path', (t) => {
+  t.deepEqual(detect({ annotations: mcp({ 'kubernaut.io/toolset-path': '/mcp' }), ports: [['http', 8080]] }), {
+    type: 'mcp', scheme: 'http', port: 'http', path: '/mcp', health: { path: '/mcp' }, mcp: { mode: 'streamable-http' },
+  });
+  // No path: the server's root, probed at "/".
+  t.deepEqual(detect({ annotations: mcp(), ports: [8000] }), { type: 'mcp', scheme: 'http', port: 8000, health: { path: '/' }, mcp: { mode: 'streamable-http' } });
+  // An explicit health path wins.
+  t.deepEqual(detect({ annotations: mcp({ 'kubernaut.io/toolset-path': 'mcp', 'kubernaut.io/toolset-health-path': '/healthz' }), ports: [['http', 80]] })?.health, { path: '/healthz' });
+});
+
+test('mcp: mode sse (any case) writes the /sse path HolmesGPT would use, once', (t) => {
+  t.deepEqual(detect({ annotations: mcp({ 'kubernaut.io/toolset-path': '/mcp', 'kubernaut.io/mcp-mode': ' SSE ' }), ports: [['http', 8080]] }), {
+    type: 'mcp', scheme: 'http', port: 'http', path: '/mcp/sse', health: { path: '/mcp/sse' }, mcp: { mode: 'sse' },
+  });
+  t.is(detect({ annotations: mcp({ 'kubernaut.io/toolset-path': '/sse', 'kubernaut.io/mcp-mode': 'sse' }), ports: [['http', 80]] })?.path, '/sse');
+  t.is(detect({ annotations: mcp({ 'kubernaut.io/toolset-path': '/a/sse/', 'kubernaut.io/mcp-mode': 'sse' }), ports: [['http', 80]] })?.path, '/a/sse');
+  t.is(detect({ annotations: mcp({ 'kubernaut.io/mcp-mode': 'sse' }), ports: [['http', 80]] })?.path, '/sse');
+  t.is(detect({ annotations: mcp({ 'kubernaut.io/toolset-path': '/mcp', 'kubernaut.io/mcp-mode': 'streamable-http' }), ports: [['http', 80]] })?.path, '/mcp');
+});
+
+test('mcp: an endpoint URL carries the path (sse appended before the query), probed at its own path', (t) => {
+  t.deepEqual(detect({ annotations: mcp({ 'kubernaut.io/toolset-endpoint': 'https://mcp.example.com/v1/mcp' }), ports: [] }), {
+    type: 'mcp', scheme: 'https', endpoint: 'https://mcp.example.com/v1/mcp', health: { path: '/v1/mcp' }, mcp: { mode: 'streamable-http' },
+  });
+  t.deepEqual(detect({ annotations: mcp({ 'kubernaut.io/toolset-endpoint': 'https://mcp.example.com:8443/x?tenant=a', 'kubernaut.io/mcp-mode': 'sse' }), ports: [] }), {
+    type: 'mcp', scheme: 'https', endpoint: 'https://mcp.example.com:8443/x/sse?tenant=a', health: { path: '/x/sse' }, mcp: { mode: 'sse' },
+  });
+  t.deepEqual(detect({ annotations: mcp({ 'kubernaut.io/toolset-endpoint': 'http://mcp.example.com' }), ports: [] })?.health, { path: '/' });
+});
+
+test('mcp: an unknown mode is passed on as written (lower-cased) for the host to refuse with a reason', (t) => {
+  t.deepEqual(detect({ annotations: mcp({ 'kubernaut.io/mcp-mode': 'WebSocket' }), ports: [['http', 80]] })?.mcp, { mode: 'websocket' });
+  // Other types never carry mcp, whatever their annotations say.
+  t.is(detect({ annotations: a({ 'kubernaut.io/mcp-mode': 'sse' }), ports: [['http', 80]] })?.mcp, undefined);
+});

@@ -14,10 +14,23 @@
 // Scheme: the endpoint URL's when one is given, else https when the port says so (name/appProtocol, OpenShift serving
 // cert, 443/8443).
 // No toolsets(): the host publishes a generic HTTP toolset for custom services.
-import { defineDetector, annotation, isDnsLabel, isExternalName, tcpPorts, portRef, portScheme } from '@kubernaut/toolset-sdk';
+//
+// MCP servers: `kubernaut.io/toolset-type: mcp` makes the endpoint (port + toolset-path, e.g. /mcp, or the endpoint
+// URL) a remote MCP server, which the host writes under `mcp_servers:` (Detection.mcp), one entry per Service.
+//   kubernaut.io/mcp-mode:            optional `streamable-http` (default) or `sse`, any case; any other text is passed
+//                                     on and the host refuses the Service with the reason (GET …/explain)
+// In `sse` mode HolmesGPT appends `/sse` to a URL that does not end with it (toolset_mcp.py): the path is written
+// with it, so the URL in the file, the one HolmesGPT uses and the one probed are the same.
+// Health: unless toolset-health-path says otherwise, the MCP endpoint itself. A streamable-http endpoint answers a
+// plain GET with 405 (the MCP spec lets it refuse GET), 406 (no `Accept: text/event-stream`) or 400 (no session);
+// an sse one with 200 and a stream. The host counts any answer below 500 but 404 as alive and 401/403 as "needs
+// credentials" (health/types.ts classify), which is what an MCP server's liveness is; 404 means a wrong path.
+import { defineDetector, annotation, isDnsLabel, isExternalName, tcpPorts, portRef, portScheme, DEFAULT_MCP_MODE } from '@kubernaut/toolset-sdk';
 import type { Detection, ServicePort, ServiceView } from '@kubernaut/toolset-sdk';
 
 const PREFIX = 'kubernaut.io/toolset';
+const MCP_TYPE = 'mcp';
+const MCP_MODE = 'kubernaut.io/mcp-mode';
 const URL_RE = /^(https?):\/\/[^\s/?#@]+(?:[/?#]\S*)?$/i;
 
 function normalisePath(p: string | undefined): string | undefined {
@@ -78,6 +91,28 @@ export default defineDetector({
     }
     const health = (annotation(service, `${PREFIX}-health-path`) ?? '').trim();
     d.health = health === '' ? null : { path: health.startsWith('/') ? health : `/${health}` };
-    return d;
+    return type === MCP_TYPE ? mcpServer(service, d, health === '') : d;
   },
 });
+
+/** An annotated MCP server: its mode, the path HolmesGPT will really use, and the endpoint itself as health path. */
+function mcpServer(service: ServiceView, d: Detection, probeEndpoint: boolean): Detection {
+  const raw = (annotation(service, MCP_MODE) ?? '').trim().toLowerCase();
+  const mode = raw === '' ? DEFAULT_MCP_MODE : raw;
+  if (d.endpoint !== undefined) {
+    const m = /^([a-z]+:\/\/[^/?#]+)([^?#]*)(.*)$/i.exec(d.endpoint)!;
+    const path = mode === 'sse' ? ssePath(m[2]!) : m[2]!;
+    d.endpoint = `${m[1]}${path}${m[3]}`;
+    if (probeEndpoint) d.health = { path: path === '' ? '/' : path };
+  } else {
+    if (mode === 'sse') d.path = ssePath(d.path ?? '');
+    if (probeEndpoint) d.health = { path: d.path ?? '/' };
+  }
+  d.mcp = { mode };
+  return d;
+}
+
+function ssePath(path: string): string {
+  const p = path.replace(/\/+$/, '');
+  return p.endsWith('/sse') ? p : `${p}/sse`;
+}
