@@ -28,6 +28,8 @@ import type { ConfigMapShape } from './reconcile/merge.js';
 import { ConfigMapReconciler, projectConfigMap } from './reconcile/reconciler.js';
 import type { ReconcilerObserver, ReconcilerOptions } from './reconcile/reconciler.js';
 import { restartDeployment } from './reconcile/restart.js';
+import { HolmesReloader } from './reconcile/holmes-reload.js';
+import type { HolmesReloadObserver, HolmesReloadTiming } from './reconcile/holmes-reload.js';
 import type { PluginObserver, SandboxLimits } from './sandbox/plugin.js';
 
 /** Leadership as the daemon needs it; leader/ provides the Lease-based one. */
@@ -56,9 +58,11 @@ export interface DaemonOptions {
   limits?: SandboxLimits;
   leadership?: Leadership;
   restart?: { namespace: string; name: string };
+  /** Reload HolmesGPT through its admin API after a change (reconcile/holmes-reload.ts); `restart` is the fallback. */
+  holmesgpt?: { url: URL; apiKey?: () => Promise<string | undefined>; clock?: Clock; timing?: HolmesReloadTiming; fetch?: typeof fetch };
   log: Logger;
   clock?: Clock;
-  observers?: { plugins?: PluginObserver; engine?: EngineObserver & { run?(services: number, seconds: number): void }; health?: HealthObserver; reconciler?: ReconcilerObserver };
+  observers?: { plugins?: PluginObserver; engine?: EngineObserver & { run?(services: number, seconds: number): void }; health?: HealthObserver; reconciler?: ReconcilerObserver; holmesReload?: HolmesReloadObserver };
   /** Timings, shortened by tests. */
   timing?: { debounceMs?: number; staleAfterMs?: number; pluginSettleMs?: number; informerBackoff?: { baseMs: number; maxMs: number } };
 }
@@ -80,6 +84,8 @@ export class Daemon {
   readonly health: HealthChecker;
   readonly desired: DesiredBuilder;
   readonly reconciler: ConfigMapReconciler;
+  /** Present with --holmesgpt-reload: reloads HolmesGPT after a change and holds its verdict per toolset. */
+  readonly holmesgpt: HolmesReloader | undefined;
   private readonly watcher: PluginWatcher;
   private config: Config;
   /** Detection runs and config swaps take turns: in-flight runs finish under the old config. */
@@ -150,6 +156,7 @@ export class Daemon {
       live: () => this.configMaps.get(`${options.namespace}/${options.configMap}`),
     });
     const reconcilerObserver = options.observers?.reconciler;
+    this.holmesgpt = options.holmesgpt ? this.holmesReloader(options.holmesgpt, clock) : undefined;
     this.reconciler = new ConfigMapReconciler({
       kc,
       namespace: options.namespace,
@@ -165,7 +172,8 @@ export class Daemon {
         ...reconcilerObserver,
         written: (cm, checksumChanged) => {
           reconcilerObserver?.written?.(cm, checksumChanged);
-          if (checksumChanged && options.restart) void this.restartHolmes(cm);
+          if (this.holmesgpt) this.holmesgpt.written(cm, checksumChanged);
+          else if (checksumChanged && options.restart) void this.restartHolmes(cm);
         },
       },
     });
@@ -255,6 +263,7 @@ export class Daemon {
     for (const u of this.unsubscribe.splice(0)) u();
     await this.options.leadership?.stop();
     await this.reconciler.stop(); // finishes an in-flight write
+    await this.holmesgpt?.stop();
     await this.health.stop();
     await this.detection.stop();
     this.services.stop();
@@ -271,6 +280,28 @@ export class Daemon {
         settings: probeSettings(this.config.healthCheck, this.config.detectors[d.detector]?.health_check),
       })),
     );
+  }
+
+  private holmesReloader(opts: NonNullable<DaemonOptions['holmesgpt']>, clock: Clock): HolmesReloader {
+    const { kc, log, restart: target } = this.options;
+    return new HolmesReloader({
+      url: opts.url,
+      ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      ...(opts.timing ? { timing: opts.timing } : {}),
+      clock: opts.clock ?? clock,
+      log: log.child({ component: 'holmesgpt' }),
+      ...(this.options.observers?.holmesReload ? { observer: this.options.observers.holmesReload } : {}),
+      // The fallback: the same rollout restart as --restart-deployment alone.
+      ...(target
+        ? {
+            restart: async (checksum: string) => {
+              await restartDeployment(kc, target, checksum);
+              log.info('HolmesGPT deployment restarted for the new toolsets', { deployment: `${target.namespace}/${target.name}` });
+            },
+          }
+        : {}),
+    });
   }
 
   private async restartHolmes(cm: ConfigMapShape): Promise<void> {

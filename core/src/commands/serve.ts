@@ -23,7 +23,7 @@ import { authMiddleware } from '../http/auth.js';
 import { buildServer, trackDaemon } from '../http/server.js';
 import { createMetrics } from '../metrics/index.js';
 import { PACKAGE_VERSION } from '../version.js';
-import { baseDaemonOptions } from './daemon-options.js';
+import { HOLMESGPT_API_KEY_ENV, baseDaemonOptions, holmesgptOptions } from './daemon-options.js';
 import { CommandError, EXIT, configOption, connectOrFail, envOption, parseRef, pluginsDirOption } from './shared.js';
 import { parseDuration } from '../config/schema.js';
 
@@ -36,6 +36,8 @@ export interface ServeOptions {
   port: string;
   healthCheckVia?: ProbeMode;
   restartDeployment?: string;
+  holmesgptReload?: string;
+  holmesgptApiKeyFile?: string;
   configConfigmap?: string;
   clusterDomain: string;
   leaderElect: 'true' | 'false';
@@ -62,7 +64,9 @@ export function registerServe(program: Command): void {
     .addOption(envOption('--port <port>', 'HTTP port for the API, /health, /ready and /metrics').default('8080'))
     .addOption(envOption('--health-check-via <mode>', 'how endpoints are probed: direct (cluster DNS; default in a pod) or proxy (through the API server; default outside)').choices(['direct', 'proxy']))
     .addOption(envOption('--config-configmap <ns/name>', 'read the detector config from this ConfigMap (key detector-config.yaml) instead of --config, and follow its changes'))
-    .addOption(envOption('--restart-deployment <ns/name>', 'roll this HolmesGPT Deployment when custom_toolset.yaml changes'))
+    .addOption(envOption('--restart-deployment <ns/name>', 'roll this HolmesGPT Deployment when custom_toolset.yaml changes (with --holmesgpt-reload: only when the reload does not work)'))
+    .addOption(envOption('--holmesgpt-reload <url>', "HolmesGPT's URL (e.g. http://holmesgpt-holmes.<ns>.svc.cluster.local): after a change, reload its toolsets through its admin API (ENABLE_ADMIN_API=true) once its pod has the new file, and read its verdict per toolset"))
+    .addOption(envOption('--holmesgpt-api-key-file <file>', `file holding HolmesGPT's HOLMES_API_KEY (a mounted Secret; re-read for each request); else ${HOLMESGPT_API_KEY_ENV}; never logged`))
     .addOption(envOption('--cluster-domain <domain>', 'cluster DNS domain used in endpoints').default('cluster.local'))
     .addOption(envOption('--leader-elect <bool>', 'use a Lease so that only one replica writes; false: this replica always writes (run one replica only)').choices(['true', 'false']).default('true'))
     .addOption(envOption('--lease-name <name>', 'name of the leader election Lease').default('dynamic-toolset-leader'))
@@ -110,6 +114,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`--port must be a port number, got "${opts.port}"`);
   const restart = opts.restartDeployment ? parseRef(opts.restartDeployment, '--restart-deployment') : undefined;
   const base = baseDaemonOptions(connection, config, namespace, opts, log);
+  const holmesgpt = holmesgptOptions(opts);
 
   log.info('starting dynamic-toolset', {
     cluster: connection.description,
@@ -121,7 +126,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
     isolateMemoryLimitMiB: base.limits.memoryLimitMb,
     leaderElection: opts.leaderElect === 'true',
     auth: opts.auth === 'true',
+    ...(holmesgpt?.describe ?? {}),
   });
+  if (holmesgpt && !restart) log.warn('--holmesgpt-reload without --restart-deployment: a reload that does not work has no fallback');
 
   const durations = Object.fromEntries(
     (['leaseDuration', 'renewDeadline', 'retryPeriod'] as const).map((k) => {
@@ -152,7 +159,14 @@ export async function serve(opts: ServeOptions): Promise<void> {
     ...base,
     ...(leadership ? { leadership } : {}),
     ...(restart ? { restart } : {}),
-    observers: { plugins: metrics.pluginObserver(), engine: metrics.engineObserver(), health: metrics.healthObserver(), reconciler: metrics.reconcilerObserver() },
+    ...(holmesgpt ? { holmesgpt: holmesgpt.options } : {}),
+    observers: {
+      plugins: metrics.pluginObserver(),
+      engine: metrics.engineObserver(),
+      health: metrics.healthObserver(),
+      reconciler: metrics.reconcilerObserver(),
+      holmesReload: metrics.holmesReloadObserver(),
+    },
   });
 
   const reloader = new ConfigReloader({

@@ -19,6 +19,8 @@ import type { HealthResult, HealthState } from '../health/types.js';
 import type { PluginStatus } from '../plugins/registry.js';
 import type { ReconcileResult, ReconcilerObserver } from '../reconcile/reconciler.js';
 import type { ConfigMapShape } from '../reconcile/merge.js';
+import { HOLMES_RELOAD_RESULTS, HOLMES_TOOLSET_STATUSES } from '../reconcile/holmes-reload.js';
+import type { HolmesReloadObserver } from '../reconcile/holmes-reload.js';
 import type { PluginObserver } from '../sandbox/plugin.js';
 import {
   CONFIG_RELOAD_RESULTS,
@@ -157,6 +159,18 @@ function declareMetrics(registry: Registry, prefix: string, collectors: { plugin
       'Reconcile passes that refused to write because the generated custom_toolset.yaml would not load in HolmesGPT (the last good ConfigMap stays).',
     ),
 
+    // HolmesGPT reload (--holmesgpt-reload): what happened after each change, and HolmesGPT's own verdict
+    holmesgptReloads: counter(
+      'holmesgpt_reloads_total',
+      'Changes of custom_toolset.yaml handed to HolmesGPT, by result: reloaded (admin API, confirmed), fallback_restart (reload refused or never confirmed; rollout restart), failed.',
+      ['result'],
+    ),
+    holmesgptToolsetStatus: gauge(
+      'holmesgpt_toolset_status',
+      "1 for the status HolmesGPT reports for each toolset the daemon wrote (its /api/info: enabled, disabled, failed; missing: not listed), 0 for the others; from the last reload.",
+      ['toolset', 'status'],
+    ),
+
     // Config, leadership, informers, HTTP, build
     configReloads: counter('config_reloads_total', 'Config file reloads, by result (success, invalid: the old config stays).', ['result']),
     configLastReloadSuccess: gauge('config_last_reload_success_timestamp_seconds', 'Unix time the config was last loaded successfully (startup included).'),
@@ -243,6 +257,7 @@ export class Metrics {
     for (const result of RECONCILE_RESULTS) m.reconciliations.inc({ result }, 0);
     for (const error_type of KNOWN_UPDATE_ERRORS) m.updateErrors.inc({ error_type }, 0);
     for (const result of CONFIG_RELOAD_RESULTS) m.configReloads.inc({ result }, 0);
+    for (const result of HOLMES_RELOAD_RESULTS) m.holmesgptReloads.inc({ result }, 0);
     m.leader.set(0);
     m.buildInfo.set({ version, node_version: process.version }, 1);
   }
@@ -343,6 +358,21 @@ export class Metrics {
       },
       written: (cm) => {
         this.m.configMapBytes.set(configMapBytes(cm));
+      },
+    };
+  }
+
+  /** For `HolmesReloader({observer})`: reload outcomes, and HolmesGPT's status per toolset (the set is replaced). */
+  holmesReloadObserver(): HolmesReloadObserver {
+    return {
+      reload: (result) => {
+        this.m.holmesgptReloads.inc({ result });
+      },
+      verdict: (toolsets) => {
+        this.m.holmesgptToolsetStatus.reset();
+        for (const [toolset, v] of toolsets) {
+          for (const status of HOLMES_TOOLSET_STATUSES) this.m.holmesgptToolsetStatus.set({ toolset, status }, status === v.status ? 1 : 0);
+        }
       },
     };
   }

@@ -116,6 +116,8 @@ export function apiRoutes({ daemon, reloader }: ApiSources): Router {
   });
 
   router.get('/toolsets', (ctx) => {
+    // With --holmesgpt-reload: HolmesGPT's own verdict beside each toolset (null until its first /api/info answer).
+    const holmes = daemon.holmesgpt;
     const toolsets = (daemon.desired.last?.render.toolsets ?? []).map((t) => ({
       name: t.name,
       type: t.type,
@@ -124,8 +126,9 @@ export function apiRoutes({ daemon, reloader }: ApiSources): Router {
       config: t.config,
       ...(t.service !== undefined ? { service: t.service } : {}),
       ...(t.note !== undefined ? { note: t.note } : {}),
+      ...(holmes ? { holmesgpt: holmes.verdict(t.name) ?? null } : {}),
     }));
-    ctx.body = { toolsets, count: toolsets.length };
+    ctx.body = { toolsets, count: toolsets.length, ...(holmes ? { holmesgpt: { url: holmes.url, last_reload: holmes.last ?? null } } : {}) };
   });
 
   router.post('/discover', async (ctx) => {
