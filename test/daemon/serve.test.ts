@@ -10,6 +10,11 @@ import { backend, cmRef, grafanaService, NS } from './helpers.js';
 
 const bin = path.join(repoRoot, 'node_modules/.bin/dynamic-toolset');
 
+// Safety nets, not speed limits: each test starts whole daemon processes, which take seconds of CPU to load and
+// a minute or more of wall time on a busy machine. What a test claims about time it asserts explicitly.
+const START_MS = 180_000;
+const TEST_MS = 300_000;
+
 function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(bin, args, { env, cwd: repoRoot });
   let out = '';
@@ -20,6 +25,7 @@ function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; o
 }
 
 test('serve writes the ConfigMap, reports ready, and exits 0 on SIGTERM after releasing its lease', async (t) => {
+  t.timeout(TEST_MS);
   const emu = await startEmulator();
   t.teardown(() => emu.stop());
   const { dir, cleanup } = await tempDir('serve');
@@ -32,7 +38,7 @@ test('serve writes the ConfigMap, reports ready, and exits 0 on SIGTERM after re
     POD_NAME: 'replica-a',
   });
   t.teardown(() => p.child.kill('SIGKILL'));
-  await eventually(() => emu.get(cmRef), 20_000);
+  await eventually(() => emu.get(cmRef), START_MS);
   const ready = await eventually(async () => {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/ready`);
@@ -40,7 +46,7 @@ test('serve writes the ConfigMap, reports ready, and exits 0 on SIGTERM after re
     } catch {
       return undefined;
     }
-  }, 10_000);
+  }, START_MS);
   t.deepEqual(ready, { status: 'ready' });
   t.deepEqual(await (await fetch(`http://127.0.0.1:${port}/health`)).json(), { status: 'healthy' });
   const lease = emu.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: NS, name: 'dynamic-toolset-leader' }) as { spec: { holderIdentity?: string } };
@@ -72,7 +78,7 @@ test('serve --help lists every flag with its environment variable', async (t) =>
 });
 
 test('two serve processes: only the leader writes; SIGKILL it and the other writes within the lease duration; the dead leader\'s stale Lease update is refused', async (t) => {
-  t.timeout(90_000);
+  t.timeout(TEST_MS);
   const emu = await startEmulator();
   t.teardown(() => emu.stop());
   const { dir, cleanup } = await tempDir('failover');
@@ -91,16 +97,16 @@ test('two serve processes: only the leader writes; SIGKILL it and the other writ
     return p;
   };
   const a = replica('replica-a');
-  await eventually(() => lease()?.spec.holderIdentity === 'replica-a', 20_000);
-  await eventually(() => emu.get(cmRef), 20_000);
+  await eventually(() => lease()?.spec.holderIdentity === 'replica-a', START_MS);
+  await eventually(() => emu.get(cmRef), START_MS);
   const b = replica('replica-b');
-  await eventually(() => /first sync done/.test(b.output()), 20_000);
+  await eventually(() => /first sync done/.test(b.output()), START_MS);
 
   // B follows: a change is written by A only.
   const graf = await backend(t);
   emu.registerProxyTarget({ namespace: 'monitoring', name: 'one-grafana', port: 'service', url: graf.url });
   emu.create(grafanaService('one'));
-  await eventually(() => (emu.get(cmRef) as { data?: Record<string, string> }).data?.['grafana-toolset.yaml'], 20_000);
+  await eventually(() => (emu.get(cmRef) as { data?: Record<string, string> }).data?.['grafana-toolset.yaml'], START_MS);
   t.is(lease()?.spec.holderIdentity, 'replica-a');
   t.notRegex(b.output(), /ConfigMap (created|updated)/, 'the standby never wrote');
 
@@ -108,8 +114,8 @@ test('two serve processes: only the leader writes; SIGKILL it and the other writ
   a.child.kill('SIGKILL');
   const killedAt = Date.now();
   emu.delete({ apiVersion: 'v1', kind: 'Service', namespace: 'monitoring', name: 'one-grafana' });
-  await eventually(() => lease()?.spec.holderIdentity === 'replica-b', 15_000);
-  await eventually(() => !(emu.get(cmRef) as { data?: Record<string, string> }).data?.['grafana-toolset.yaml'], 15_000);
+  await eventually(() => lease()?.spec.holderIdentity === 'replica-b', START_MS);
+  await eventually(() => !(emu.get(cmRef) as { data?: Record<string, string> }).data?.['grafana-toolset.yaml'], START_MS);
   const tookOver = Date.now() - killedAt;
   t.true(tookOver < 3000 + 2500, `B wrote ${tookOver} ms after A died (lease 3 s)`);
   t.regex(b.output(), /became leader/);
@@ -122,7 +128,7 @@ test('two serve processes: only the leader writes; SIGKILL it and the other writ
 });
 
 test('npm start without any cluster runs the demo: the API lists the demo services with the documented token', async (t) => {
-  t.timeout(60_000);
+  t.timeout(TEST_MS);
   const { dir, cleanup } = await tempDir('demo');
   t.teardown(cleanup);
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -148,7 +154,7 @@ test('npm start without any cluster runs the demo: the API lists the demo servic
     } catch {
       return undefined;
     }
-  }, 40_000);
+  }, START_MS);
   t.true(listed.count >= 10, out);
   t.true(listed.services.some((s) => s.name === 'kps-prod-kube-prometheus-s-prometheus'));
   t.regex(out, /DEMO MODE[\s\S]*demo API token: demo-token/);
@@ -158,6 +164,7 @@ test('npm start without any cluster runs the demo: the API lists the demo servic
 });
 
 test('SIGTERM during the first sync (the API refuses the daemon) still shuts down cleanly with exit 0', async (t) => {
+  t.timeout(TEST_MS);
   const emu = await startEmulator();
   t.teardown(() => emu.stop());
   const { dir, cleanup } = await tempDir('early-term');
@@ -166,7 +173,7 @@ test('SIGTERM during the first sync (the API refuses the daemon) still shuts dow
   const kubeconfig = await emu.writeKubeconfig(path.join(dir, 'kubeconfig'), { token: 'no-rights' });
   const p = start(['serve', '--port', '0', '--log-format', 'text', '--plugins-dir', path.join(dir, 'plugins')], { ...process.env, DYNAMIC_TOOLSET_KUBECONFIG: kubeconfig });
   t.teardown(() => p.child.kill('SIGKILL'));
-  await eventually(() => /forbidden|Forbidden|list\/watch failed/.test(p.output()), 20_000);
+  await eventually(() => /forbidden|Forbidden|list\/watch failed/.test(p.output()), START_MS);
   p.child.kill('SIGTERM');
   t.is(await p.exited, 0, p.output());
   t.regex(p.output(), /shutting down before the first sync finished/);

@@ -55,7 +55,7 @@ test('recovers from dropped watches and injected API errors, and loses no change
   emu.faults.failNext(3, 503);
   emu.faults.dropWatches();
   emu.create(service('during-outage', 'ns', { app: 'x' }));
-  await eventually(() => informer.get('ns/during-outage'), 10_000);
+  await eventually(() => informer.get('ns/during-outage'));
   t.true(informer.stats.watchRestarts >= 1);
 });
 
@@ -67,7 +67,7 @@ test('a watch that went silent is detected as stale and restarted', async (t) =>
   t.is(emu.faults.deadWatches(), 1);
   emu.create(service('while-dead', 'ns', { app: 'x' }));
   // The dead watch never delivers this; only a restart (which opens a live watch) can.
-  await eventually(() => informer.get('ns/while-dead'), 10_000);
+  await eventually(() => informer.get('ns/while-dead'));
   t.true(informer.stats.staleRestarts >= 1);
 });
 
@@ -83,7 +83,7 @@ test('a 410 Gone relists, and objects deleted while disconnected are reported de
   for (let i = 0; i < 1100; i++) emu.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm${i % 3}`, namespace: 'churn' }, data: { i: String(i) } });
   changed.length = 0;
   informer.start();
-  await eventually(() => !informer.get('ns/gone'), 10_000);
+  await eventually(() => !informer.get('ns/gone'));
   t.truthy(informer.get('ns/keep'));
   t.true(changed.includes('ns/gone'));
 });
@@ -106,6 +106,6 @@ test('the relist period can change while running (a config reload): off, then ev
   await new Promise((r) => setTimeout(r, 250));
   t.is(informer.stats.lists, lists, 'no periodic relist while it is off');
   informer.setRelistInterval(100);
-  await eventually(() => informer.stats.lists >= lists + 2, 3000);
+  await eventually(() => informer.stats.lists >= lists + 2);
   t.pass();
 });

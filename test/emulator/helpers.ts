@@ -67,8 +67,11 @@ export async function apiError(p: Promise<unknown>): Promise<{ code: number; sta
   throw new Error('expected the call to fail');
 }
 
-/** Polls until `check` returns a truthy value or the deadline passes. */
-export async function waitFor<T>(check: () => T | Promise<T>, what = 'condition', timeoutMs = 8000, intervalMs = 10): Promise<NonNullable<T>> {
+/**
+ * Polls until `check` returns a truthy value or the deadline passes. The deadline is a safety net against a
+ * condition that never comes, not a speed limit: a busy machine may take many seconds for what is instant idle.
+ */
+export async function waitFor<T>(check: () => T | Promise<T>, what = 'condition', timeoutMs = 60_000, intervalMs = 10): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

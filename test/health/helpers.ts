@@ -130,6 +130,8 @@ export function target(port: number, overrides: Partial<ProbeTarget> = {}): Prob
   return t;
 }
 
+// The default timeout only bounds probes of local servers that do answer: a safety net, generous so that a
+// descheduled test process on a busy machine cannot turn an answer into a timeout. Tests of timeouts set their own.
 export function settings(overrides: Partial<ProbeSettings> = {}): ProbeSettings {
-  return { enabled: true, timeoutMs: 2000, retries: 0, tlsVerify: false, ...overrides };
+  return { enabled: true, timeoutMs: 30_000, retries: 0, tlsVerify: false, ...overrides };
 }

@@ -45,8 +45,11 @@ export function withBanner(code: string, manifest: Pick<PluginManifest, 'name' |
   return manifestBanner({ ...manifest, apiVersion: 1, hasToolsets: false }) + code;
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, stepMs = 20): Promise<NonNullable<T>> {
+/**
+ * Polls `check` until it returns a truthy value or `timeoutMs` passes. The deadline is a safety net against a
+ * condition that never comes, not a speed limit: a busy machine may take many seconds for what is instant idle.
+ */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 60_000, stepMs = 20): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

@@ -14,11 +14,11 @@ test.serial('a single replica creates the lease, leads, and renews it every retr
   const emu = await emulator(t);
   const a = elector(t, emu, 'A');
   a.elector.start();
-  await waitFor(() => a.elector.isLeader(), 'A leads', 3000);
+  await waitFor(() => a.elector.isLeader(), 'A leads');
   t.is(a.elector.leader(), 'A');
   const first = storedLease(emu)!;
   t.like(first.spec, { holderIdentity: 'A', leaseDurationSeconds: 1, leaseTransitions: 0 });
-  await waitFor(() => Number(storedLease(emu)!.metadata!.resourceVersion) >= Number(first.metadata!.resourceVersion) + 3, 'three renewals', 3000);
+  await waitFor(() => Number(storedLease(emu)!.metadata!.resourceVersion) >= Number(first.metadata!.resourceVersion) + 3, 'three renewals');
   const later = storedLease(emu)!;
   t.not(later.spec!.renewTime, first.spec!.renewTime);
   t.is(later.spec!.acquireTime, first.spec!.acquireTime, 'renewals keep acquireTime');
@@ -27,7 +27,7 @@ test.serial('a single replica creates the lease, leads, and renews it every retr
   const wire = (await raw(emu, `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/${LEASE}`)).json() as { spec: Record<string, unknown> };
   t.regex(String(wire.spec.renewTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   t.regex(String(wire.spec.acquireTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
-  await waitFor(() => a.elector.isLeader(), 'A still leads', 3000);
+  await waitFor(() => a.elector.isLeader(), 'A still leads');
 });
 
 test.serial('three replicas: exactly one leads at every observed moment', async (t) => {
@@ -54,9 +54,9 @@ test.serial('three replicas: exactly one leads at every observed moment', async 
     t.log(JSON.stringify(timeline));
     t.true(rigs.some((r) => r.log.lines.some((l) => String(l.meta?.reason).includes('renew deadline'))), 'a change of leader is explained by a missed deadline');
   }
-  const leader = await waitFor(() => all.find((e) => e.isLeader())?.identity, 'a leader', 3000);
+  const leader = await waitFor(() => all.find((e) => e.isLeader())?.identity, 'a leader');
   t.is(storedLease(emu)!.spec!.holderIdentity, leader);
-  await waitFor(() => all.every((e) => e.leader() === leader), 'everyone agrees on the leader', 3000);
+  await waitFor(() => all.every((e) => e.leader() === leader), 'everyone agrees on the leader');
 });
 
 test.serial('stop() releases the lease and a follower takes over well within the lease duration', async (t) => {
@@ -65,14 +65,14 @@ test.serial('stop() releases the lease and a follower takes over well within the
   const a = elector(t, emu, 'A', timeline);
   const b = elector(t, emu, 'B', timeline);
   a.elector.start();
-  await waitFor(() => a.elector.isLeader(), 'A leads', 3000);
+  await waitFor(() => a.elector.isLeader(), 'A leads');
   b.elector.start();
-  await waitFor(() => b.elector.leader() === 'A', 'B follows A', 3000);
+  await waitFor(() => b.elector.leader() === 'A', 'B follows A');
   await a.elector.stop();
   const stoppedAt = Date.now();
   t.false(a.elector.isLeader());
   t.is(storedLease(emu)!.spec!.holderIdentity === 'A', false, 'A cleared the holder');
-  await waitFor(() => b.elector.isLeader(), 'B leads', 3000);
+  await waitFor(() => b.elector.isLeader(), 'B leads');
   const tookOver = firstAt(timeline, 'B', 'leading')! - stoppedAt;
   t.true(tookOver < LEASE_MS, `B took over ${tookOver} ms after the release (lease ${LEASE_MS} ms)`);
   t.like(storedLease(emu)!.spec, { holderIdentity: 'B', leaseTransitions: 1 }); // the release keeps the count; '' → B adds one
@@ -85,13 +85,13 @@ test.serial('a crashed leader is replaced only after the lease duration, its sta
   const a = elector(t, emu, 'A', timeline);
   const b = elector(t, emu, 'B', timeline);
   a.elector.start();
-  await waitFor(() => a.elector.isLeader(), 'A leads', 3000);
+  await waitFor(() => a.elector.isLeader(), 'A leads');
   b.elector.start();
-  await waitFor(() => b.elector.leader() === 'A', 'B follows A', 3000);
+  await waitFor(() => b.elector.leader() === 'A', 'B follows A');
   await new Promise((r) => setTimeout(r, 2 * RETRY_MS)); // a couple of renewals B has seen
   a.elector.crash();
   const { lastRenewAt, resourceVersion: staleRV } = a.elector.status();
-  await waitFor(() => b.elector.isLeader(), 'B leads', LEASE_MS + 3000);
+  await waitFor(() => b.elector.isLeader(), 'B leads');
   const bLeads = firstAt(timeline, 'B', 'leading')!;
   const after = bLeads - lastRenewAt;
   t.true(after >= LEASE_MS, `B waited the lease duration after A's last renewal (${after} ms)`);
@@ -115,7 +115,7 @@ test.serial('a crashed leader is replaced only after the lease duration, its sta
   // A wakes up (SIGCONT after a freeze): past its deadline it steps down without writing, then follows B.
   const writesBefore = storedLease(emu)!.metadata!.resourceVersion;
   a.elector.revive();
-  await waitFor(() => a.elector.leader() === 'B', 'A sees B', 3000);
+  await waitFor(() => a.elector.leader() === 'B', 'A sees B');
   t.false(a.elector.isLeader());
   t.truthy(firstAt(timeline, 'A', 'stopped'));
   t.true(b.elector.isLeader());
@@ -128,14 +128,14 @@ test.serial('a leader whose renewal hits a 409 (someone else wrote the lease) st
   const timeline: Transition[] = [];
   const a = elector(t, emu, 'A', timeline);
   a.elector.start();
-  await waitFor(() => a.elector.isLeader(), 'A leads', 3000);
+  await waitFor(() => a.elector.isLeader(), 'A leads');
   const current = storedLease(emu)!;
   emu.update({ ...current, spec: { ...current.spec, holderIdentity: 'intruder' } });
-  await waitFor(() => firstAt(timeline, 'A', 'stopped'), 'A steps down', 3000);
+  await waitFor(() => firstAt(timeline, 'A', 'stopped'), 'A steps down');
   t.false(a.elector.isLeader());
   const reason = a.log.lines.find((l) => l.message === 'stopped leading')?.meta?.reason;
   t.regex(String(reason), /409 Conflict/, 'on the first failed renewal, not at the deadline');
-  await waitFor(() => a.elector.leader() === 'intruder', 'A follows the intruder', 3000);
+  await waitFor(() => a.elector.leader() === 'intruder', 'A follows the intruder');
   t.true(a.log.has(/stopped leading/));
 });
 
@@ -146,10 +146,10 @@ test.serial('an API outage on lease writes makes the leader step down after the 
   const b = elector(t, emu, 'B', timeline);
   a.elector.start();
   b.elector.start();
-  const first = await waitFor(() => [a, b].find((x) => x.elector.isLeader()), 'a leader', 3000);
+  const first = await waitFor(() => [a, b].find((x) => x.elector.isLeader()), 'a leader');
   const outage = emu.faults.failNext(100_000, 503, { method: 'PUT', path: /\/leases\// });
   const { lastRenewAt } = first.elector.status();
-  const stepDownAt = await waitFor(() => firstAt(timeline, first.elector.identity, 'stopped'), 'the leader steps down', 3000);
+  const stepDownAt = await waitFor(() => firstAt(timeline, first.elector.identity, 'stopped'), 'the leader steps down');
   t.true(stepDownAt - lastRenewAt >= RENEW_MS - 5, `not before the renew deadline (${stepDownAt - lastRenewAt} ms)`);
   t.true(stepDownAt - lastRenewAt <= RENEW_MS + RETRY_MS + SLACK, `but right after it (${stepDownAt - lastRenewAt} ms)`);
   t.true(first.log.has(/renewal failed/));
@@ -160,7 +160,7 @@ test.serial('an API outage on lease writes makes the leader step down after the 
     await new Promise((r) => setTimeout(r, 20));
   }
   outage.cancel();
-  await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 'a leader again', LEASE_MS + 3000);
+  await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 'a leader again');
   t.false(a.elector.isLeader() && b.elector.isLeader());
 });
 
@@ -169,13 +169,13 @@ test.serial('a hung API (requests held) makes the leader step down at the renew 
   const timeline: Transition[] = [];
   const a = elector(t, emu, 'A', timeline);
   a.elector.start();
-  await waitFor(() => a.elector.isLeader(), 'A leads', 3000);
+  await waitFor(() => a.elector.isLeader(), 'A leads');
   emu.faults.pause();
   const { lastRenewAt } = a.elector.status();
   const after = (await waitFor(() => firstAt(timeline, 'A', 'stopped'), 'A steps down', 3000)) - lastRenewAt;
   t.true(after >= RENEW_MS - 5 && after <= RENEW_MS + SLACK, `stepped down ${after} ms after the last renewal`);
   emu.faults.resume();
-  await waitFor(() => a.elector.isLeader(), 'A leads again', 3000);
+  await waitFor(() => a.elector.isLeader(), 'A leads again');
   t.true(timeline.filter((x) => x.identity === 'A' && x.event === 'leading').length >= 2);
 });
 
@@ -213,19 +213,19 @@ test.serial('409 on acquire means someone else won: a lost create race and a los
   const timeline: Transition[] = [];
   const a = elector(t, emu, 'A', timeline, { kc: undefined, client: racy });
   a.elector.start();
-  await waitFor(() => a.log.has(/created the lease first/), 'lost the create race', 3000);
+  await waitFor(() => a.log.has(/created the lease first/), 'lost the create race');
   t.false(a.elector.isLeader());
-  await waitFor(() => a.elector.leader() === 'rival', 'A follows the rival', 3000);
+  await waitFor(() => a.elector.leader() === 'rival', 'A follows the rival');
   t.is(storedLease(emu)!.spec!.holderIdentity, 'rival');
 
   // The rival's lease expires; A tries to take over but another rival writes first.
   raceReplace = true;
-  await waitFor(() => a.log.has(/updated the lease first/), 'lost the takeover race', LEASE_MS + 3000);
+  await waitFor(() => a.log.has(/updated the lease first/), 'lost the takeover race');
   t.false(a.elector.isLeader());
   t.false(timeline.some((x) => x.identity === 'A' && x.event === 'leading'));
-  await waitFor(() => a.elector.leader() === 'rival2', 'A follows the second rival', 3000);
+  await waitFor(() => a.elector.leader() === 'rival2', 'A follows the second rival');
   // Nobody renews for rival2 either, so A gets it eventually.
-  await waitFor(() => a.elector.isLeader(), 'A leads', LEASE_MS + 3000);
+  await waitFor(() => a.elector.isLeader(), 'A leads');
   t.like(recordOf(storedLease(emu)!), { holderIdentity: 'A' });
 });
 
@@ -234,7 +234,7 @@ test.serial('an injected 409 on the create is also "someone else won", and the n
   emu.faults.failNext(1, 409, { method: 'POST', path: /\/leases/, reason: 'AlreadyExists' });
   const a = elector(t, emu, 'A');
   a.elector.start();
-  await waitFor(() => a.elector.isLeader(), 'A leads', 3000);
+  await waitFor(() => a.elector.isLeader(), 'A leads');
   t.true(a.log.has(/created the lease first/));
 });
 
@@ -243,9 +243,9 @@ test.serial('guard() runs writes only on the leader and refuses followers with N
   const a = elector(t, emu, 'A');
   const b = elector(t, emu, 'B');
   a.elector.start();
-  await waitFor(() => a.elector.isLeader(), 'A leads', 3000);
+  await waitFor(() => a.elector.isLeader(), 'A leads');
   b.elector.start();
-  await waitFor(() => b.elector.leader() === 'A', 'B follows', 3000);
+  await waitFor(() => b.elector.leader() === 'A', 'B follows');
   t.is(await a.elector.guard(async () => 'wrote'), 'wrote');
   const err = await t.throwsAsync(b.elector.guard(async () => 'wrote'));
   t.is(err?.name, 'NotLeaderError');
