@@ -9,6 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { svc } from '@kubernaut/toolset-sdk/testing';
+import { readFileSync as readText } from 'node:fs';
+import YAML from 'yaml';
+import { detectOfflineReport } from '../../core/src/detection/offline.js';
 import { resolveDetection } from '../../core/src/detection/resolve.js';
 import { validateDetection } from '../../core/src/sandbox/validate.js';
 import { checkToolsetsDocument, formatPath, parseOverrides, renderConfigMapData, toPublishedService } from '../../core/src/toolsets/index.js';
@@ -23,7 +26,7 @@ interface McpSpec {
   ns: string;
   name: string;
   annotations?: Record<string, string>;
-  ports?: Parameters<typeof svc>[1]['ports'];
+  ports?: NonNullable<Parameters<typeof svc>[1]>['ports'];
   health?: HealthState;
   reason?: string;
 }
@@ -173,6 +176,19 @@ test('the mode: an unknown one is refused at resolution with a reason naming the
   // A detection without `mcp` is resolved exactly as before.
   const plain = resolveDetection(view, { port: 'http', type: 'widget' }, 'custom');
   t.true(plain.ok && !('mcp' in plain.endpoint));
+});
+
+test('the MCP fixture through the built-in set in its sandbox: modes carried to the endpoint, the unknown mode refused in the trace, the custom detector not blamed', async (t) => {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'charts', 'mcp-annotated.yaml');
+  const services = YAML.parseAllDocuments(readText(file, 'utf8')).map((d) => d.toJS() as unknown).filter((d) => d !== null);
+  const report = await detectOfflineReport(services);
+  const modes = Object.fromEntries(report.results.flatMap((r) => (r.detected ? [[r.key, r.detected.endpoint.mcp?.mode]] : [])));
+  t.deepEqual(modes, { 'argocd/argocd-mcp': 'streamable-http', 'tools/github-mcp': 'sse', 'tools/grafana-mcp': 'streamable-http' });
+  const odd = report.results.find((r) => r.key === 'tools/odd-mcp')!;
+  t.is(odd.detected, null);
+  t.deepEqual(odd.trace[0], { detector: 'custom', outcome: 'rejected', errorType: 'bad-result', reason: 'MCP mode "websocket" is not one HolmesGPT connects with (streamable-http, sse)' });
+  const customStats = report.plugins.find((p) => p.name === 'custom')?.stats;
+  t.is(customStats?.failures ?? 0, 0, 'a Service\'s wrong mode is not a failure of the detector');
 });
 
 // ---- overrides.yaml ---------------------------------------------------------------------------------------------
