@@ -126,6 +126,8 @@ export function apiRoutes({ daemon, reloader }: ApiSources): Router {
       config: t.config,
       ...(t.service !== undefined ? { service: t.service } : {}),
       ...(t.note !== undefined ? { note: t.note } : {}),
+      // An MCP server (custom_toolset.yaml's mcp_servers:), not a toolset.
+      ...(t.section !== undefined ? { section: t.section } : {}),
       ...(holmes ? { holmesgpt: holmes.verdict(t.name) ?? null } : {}),
     }));
     ctx.body = { toolsets, count: toolsets.length, ...(holmes ? { holmesgpt: { url: holmes.url, last_reload: holmes.last ?? null } } : {}) };
