@@ -1,13 +1,14 @@
 // The desired ConfigMap data: a pure function of the model's snapshot (each detection carries its plugin's
 // toolsets() answer and description, asked by detection — reconcile never runs a plugin), the health checker's
-// results, the config and the live overrides.yaml. DesiredBuilder is the thin shell that reads those inputs
-// and keeps the last build for the API.
+// results, the config and the live overrides.yaml. Over the ConfigMap's budget it is the best output that fits
+// (toolsets/budget.ts), never nothing. DesiredBuilder is the thin shell that reads those inputs, keeps the last
+// build for the API and says when the output is degraded.
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { HealthResult } from '../health/types.js';
 import type { ModelSnapshot } from '../model/store.js';
-import { CUSTOM_TOOLSET_KEY, OVERRIDES_KEY, OVERRIDES_TEMPLATE, renderConfigMapData, toPublishedService } from '../toolsets/index.js';
-import type { PublishedService, RenderResult, ServiceHealth } from '../toolsets/index.js';
+import { CUSTOM_TOOLSET_KEY, OVERRIDES_KEY, OVERRIDES_TEMPLATE, renderWithinBudget, toPublishedService } from '../toolsets/index.js';
+import type { BudgetedRender, PublishedService, RenderResult, ServiceHealth } from '../toolsets/index.js';
 import { ALWAYS_OWNED, GENERATED_KEYS_ANNOTATION } from './merge.js';
 import type { Desired } from './merge.js';
 import type { ConfigMapShape } from '../discovery/configmap.js';
@@ -19,6 +20,8 @@ export interface DesiredInputs {
   health: (key: string) => HealthResult | undefined;
   config: Config;
   live: ConfigMapShape | undefined;
+  /** Budget of the ConfigMap data; default MAX_DATA_BYTES (tests lower it). */
+  maxBytes?: number;
 }
 
 export interface DesiredSources {
@@ -26,11 +29,15 @@ export interface DesiredSources {
   health: (key: string) => HealthResult | undefined;
   config: () => Config;
   live: () => ConfigMapShape | undefined;
+  maxBytes?: number;
+  /** Told when the output starts, changes or stops leaving Services out to fit the budget. */
+  log?: { warn(m: string, meta?: Record<string, unknown>): void; info(m: string, meta?: Record<string, unknown>): void };
 }
 
 export interface Published {
   services: PublishedService[];
-  render: RenderResult;
+  /** Over the budget, the best output that fits (toolsets/budget.ts): `degraded` and `leftOut` say what is missing. */
+  render: BudgetedRender;
 }
 
 function healthOf(r: HealthResult | undefined): ServiceHealth {
@@ -48,7 +55,7 @@ function foreignBytes(live: ConfigMapShape | undefined): number {
 }
 
 /** What would be published now, and its rendering. Pure. */
-export function publish({ snapshot, health, config, live }: DesiredInputs): Published {
+export function publish({ snapshot, health, config, live, maxBytes }: DesiredInputs): Published {
   const services = snapshot.detected.map((d) =>
     toPublishedService(d, {
       description: d.description ?? d.type,
@@ -56,12 +63,13 @@ export function publish({ snapshot, health, config, live }: DesiredInputs): Publ
       toolsets: d.toolsets ?? null,
     }),
   );
-  const render = renderConfigMapData({
+  const render = renderWithinBudget({
     services,
     primary: config.primary,
     multiInstance: config.holmesgpt.multiInstance,
     overrides: live?.data?.[OVERRIDES_KEY] ?? null,
     foreignBytes: foreignBytes(live),
+    ...(maxBytes !== undefined ? { maxBytes } : {}),
   });
   return { services, render };
 }
@@ -85,9 +93,21 @@ export class DesiredBuilder {
   constructor(private readonly sources: DesiredSources) {}
 
   publish(): Published {
-    const { snapshot, health, config, live } = this.sources;
-    this.last = publish({ snapshot: snapshot(), health, config: config(), live: live() });
+    const { snapshot, health, config, live, maxBytes } = this.sources;
+    const before = this.last?.render.degraded;
+    this.last = publish({ snapshot: snapshot(), health, config: config(), live: live(), ...(maxBytes !== undefined ? { maxBytes } : {}) });
+    this.tellDegraded(before);
     return this.last;
+  }
+
+  /** One log line when the degradation starts or its extent changes, one when it ends — not one per pass. */
+  private tellDegraded(before: BudgetedRender['degraded']): void {
+    const now = this.last?.render.degraded;
+    if (now && (now.leftOut !== before?.leftOut || now.wanted !== before?.wanted || now.limit !== before?.limit)) {
+      this.sources.log?.warn('ConfigMap output degraded: Services left out to fit the size budget', { reason: now.message, leftOut: now.leftOut, limit: now.limit, wanted: now.wanted });
+    } else if (!now && before) {
+      this.sources.log?.info('ConfigMap output fits its size budget again: nothing is left out');
+    }
   }
 
   desired(): Desired {

@@ -1,6 +1,7 @@
 // Published Services → the toolsets the daemon generates (before admin overrides).
 //
-//   - unhealthy Services are left out (the API still shows them from the model);
+//   - unhealthy Services are left out (the API still shows them from the model), and so is a Service with a value
+//     over a per-Service limit (limits.ts; skipped `too-long`);
 //   - per type, one primary (primary.ts) feeds the toolsets and the `<type>-toolset.yaml` key;
 //   - with `multiInstance`, the type's other publishable instances join the primary's toolsets in HolmesGPT 2026's
 //     own form: a toolset that takes instances (holmes.ts) gets `config.instances: [{name, …}]`, the primary first,
@@ -21,6 +22,7 @@ import { DNS_LABEL } from '@kubernaut/toolset-sdk';
 import { canonical, compareStrings, defuseTemplates, isPlainObject, oneLine, plainCopy, setOwn } from './data.js';
 import type { Plain, PlainObject } from './data.js';
 import { BASELINE_TOOLSETS, checkConfigKey, currentConfigKey, entryKeyOrder, genericName, HTTP_TOOLSET_TYPE, isEntryKey, KUBERNETES_KEY, modelledToolset, supportsInstances } from './holmes.js';
+import { overLimit } from './limits.js';
 import { choosePrimaries, compareByRule, isPublishable } from './primary.js';
 import type { PrimaryChoice } from './primary.js';
 import type { PublishedService } from './types.js';
@@ -69,7 +71,8 @@ export interface PerTypeToolset {
 export interface SkippedService {
   key: string;
   type: string;
-  reason: 'unhealthy' | 'not-primary' | 'invalid-type' | 'duplicate';
+  /** `too-long`: a value over a per-Service limit (limits.ts). */
+  reason: 'unhealthy' | 'not-primary' | 'invalid-type' | 'duplicate' | 'too-long';
   detail: string;
 }
 
@@ -125,6 +128,11 @@ export function buildToolsets(all: readonly PublishedService[], options: BuildOp
     }
     if (!DNS_LABEL.test(s.type)) {
       skipped.push({ key: s.key, type: s.type, reason: 'invalid-type', detail: `type ${JSON.stringify(oneLine(s.type, 80))} is not a lower-case DNS label` });
+      continue;
+    }
+    const tooLong = overLimit(s);
+    if (tooLong !== undefined) {
+      skipped.push({ key: s.key, type: s.type, reason: 'too-long', detail: `${s.key} is not published: ${tooLong}` });
       continue;
     }
     byKey.set(s.key, s);

@@ -16,6 +16,7 @@ import { canonicalEntry, instanceNames } from './build.js';
 import type { SkippedService } from './build.js';
 import { compareStrings, defuseTemplates, getOwn, isPlainObject, mergePatch, oneLine, setOwn } from './data.js';
 import type { Plain, PlainObject } from './data.js';
+import { overLimit } from './limits.js';
 import { isPublishable } from './primary.js';
 import type { PublishedService, ToolsetSource, ToolsetView } from './types.js';
 import { redact } from './view.js';
@@ -60,6 +61,11 @@ export function buildMcpServers(services: readonly PublishedService[]): McpBuild
   const servers = new Map<string, BuiltMcpServer>();
   const skipped: SkippedService[] = [];
   for (const s of byKey.values()) {
+    const tooLong = overLimit(s);
+    if (tooLong !== undefined) {
+      skipped.push({ key: s.key, type: s.type, reason: 'too-long', detail: `${s.key} (MCP server) is not published: ${tooLong}` });
+      continue;
+    }
     if (!isPublishable(s)) {
       skipped.push({ key: s.key, type: s.type, reason: 'unhealthy', detail: `${s.key} (MCP server) is unhealthy${s.health.reason ? `: ${oneLine(s.health.reason)}` : ''}` });
       continue;

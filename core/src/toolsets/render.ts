@@ -52,6 +52,8 @@ export interface RenderInput {
   foreignBytes?: number;
   /** Budget for the whole data; default MAX_DATA_BYTES. */
   maxBytes?: number;
+  /** More header comment lines for custom_toolset.yaml (budget.ts: what was left out, and why). */
+  notes?: readonly string[];
 }
 
 export type OverridesStatus =
@@ -117,11 +119,12 @@ export function renderConfigMapData(input: RenderInput): RenderResult {
   }
   const mcp = buildMcpServers(input.services);
   let merged = mergeToolsets(built.entries, overrides);
-  let custom = renderCustomToolsets(merged, overrides, status, mcp.servers);
+  const notes = input.notes ?? [];
+  let custom = renderCustomToolsets(merged, overrides, status, notes, mcp.servers);
   let problems = holmesProblems(custom);
   if (problems.length > 0 && overrides !== undefined) {
     const alone = mergeToolsets(built.entries, undefined);
-    const aloneProblems = holmesProblems(renderCustomToolsets(alone, undefined, status, mcp.servers));
+    const aloneProblems = holmesProblems(renderCustomToolsets(alone, undefined, status, [], mcp.servers));
     if (aloneProblems.length === 0) {
       // overrides.yaml made the file unloadable: refuse it whole, as a file that does not parse.
       const errors = problems.map((p) => ({ line: overridesLine(input.overrides!, p.path), path: formatPath(p.path), message: `${p.message} (after merging overrides.yaml)` }));
@@ -130,7 +133,7 @@ export function renderConfigMapData(input: RenderInput): RenderResult {
       warnings.push(`${OVERRIDES_KEY} is invalid and was not applied: ${status.message}`);
       overrides = undefined;
       merged = alone;
-      custom = renderCustomToolsets(merged, undefined, status, mcp.servers);
+      custom = renderCustomToolsets(merged, undefined, status, notes, mcp.servers);
       problems = holmesProblems(custom);
     }
   }
@@ -195,6 +198,7 @@ function renderCustomToolsets(
   merged: readonly MergedToolset[],
   overrides: Overrides | undefined,
   status: OverridesStatus,
+  notes: readonly string[] = [],
   mcp: ReadonlyMap<string, BuiltMcpServer> = new Map(),
 ): string {
   const toolsets: PlainObject = {};
@@ -217,6 +221,7 @@ function renderCustomToolsets(
     for (const e of status.errors.slice(0, 10)) header.push(`- ${oneLine(formatOverridesProblem(e), 300)}`);
     if (status.errors.length > 10) header.push(`- … and ${status.errors.length - 10} more`);
   }
+  header.push(...notes);
   return toYaml(doc, { header, keys: { path: ['toolsets'], comments } });
 }
 
