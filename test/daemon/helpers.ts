@@ -39,13 +39,20 @@ export interface Harness {
   customToolsets(): Record<string, { enabled?: boolean; config?: Record<string, unknown> }> | undefined;
 }
 
+/**
+ * The defaults, but with a health-check timeout that only a dead endpoint reaches. The 2 s default is measured on
+ * this busy process (emulator, backends and several daemons share it): a probe that timed out spuriously left the
+ * Service unhealthy until the next check a minute later, past any wait. Tests of timeouts set their own config.
+ */
+export const TEST_CONFIG: Config = { ...DEFAULT_CONFIG, healthCheck: { ...DEFAULT_CONFIG.healthCheck, timeoutMs: 30_000 } };
+
 export async function startDaemon(t: ExecutionContext, opts: { config?: Config; emulator?: Emulator; options?: Partial<DaemonOptions> } = {}): Promise<Harness> {
   const emu = opts.emulator ?? (await startEmulator());
   const kc = new KubeConfig();
   kc.loadFromString(emu.kubeconfig());
   const daemon = new Daemon({
     kc,
-    config: opts.config ?? DEFAULT_CONFIG,
+    config: opts.config ?? TEST_CONFIG,
     namespace: NS,
     configMap: CM,
     builtinDir: builtinPluginsDir(),

@@ -201,8 +201,9 @@ function builtinSteps(result: ServiceResult): TraceStep[] {
 export async function assertContained(t: ExecutionContext, run: HostileRun, options: { maxMs?: number } = {}): Promise<void> {
   const base = await baseline();
   const hostile = new Set(run.names);
-  // Bounded: a runaway plugin would never return at all; generous, the clock is shared with a busy machine.
-  t.true(run.ms < (options.maxMs ?? 15_000), `the run took ${run.ms} ms`);
+  // Bounded: a runaway plugin would never return at all. A safety net, not a speed limit: the run loads every
+  // built-in and hostile bundle into isolates, and a busy machine has stretched that past 15 s.
+  t.true(run.ms < (options.maxMs ?? 120_000), `the run took ${run.ms} ms`);
   // The host is up and its realm is clean.
   t.is(typeof process.pid, 'number');
   t.is(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype of the host is not polluted');
