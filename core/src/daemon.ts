@@ -63,6 +63,8 @@ export interface DaemonOptions {
   log: Logger;
   clock?: Clock;
   observers?: { plugins?: PluginObserver; engine?: EngineObserver & { run?(services: number, seconds: number): void }; health?: HealthObserver; reconciler?: ReconcilerObserver; holmesReload?: HolmesReloadObserver };
+  /** Budget of the ConfigMap's data (default MAX_DATA_BYTES, toolsets/render.ts); tests lower it. */
+  maxDataBytes?: number;
   /** Timings, shortened by tests. */
   timing?: { debounceMs?: number; staleAfterMs?: number; pluginSettleMs?: number; informerBackoff?: { baseMs: number; maxMs: number } };
 }
@@ -154,6 +156,8 @@ export class Daemon {
       health: (key) => this.health.get(key),
       config: () => this.config,
       live: () => this.configMaps.get(`${options.namespace}/${options.configMap}`),
+      ...(options.maxDataBytes !== undefined ? { maxBytes: options.maxDataBytes } : {}),
+      log: childLog('toolsets'),
     });
     const reconcilerObserver = options.observers?.reconciler;
     this.holmesgpt = options.holmesgpt ? this.holmesReloader(options.holmesgpt, clock) : undefined;
@@ -218,15 +222,20 @@ export class Daemon {
     this.started = true;
   }
 
-  /** First sync done and the API server reachable (the informers' last list or watch worked). */
-  readiness(): { ready: boolean; reason?: string } {
+  /**
+   * First sync done and the API server reachable (the informers' last list or watch worked). An output that leaves
+   * Services out to fit the ConfigMap's budget is `degraded` but still ready: it is written and serving, changes
+   * still get through, and a probe failing would only pull a working replica out of its Service.
+   */
+  readiness(): { ready: boolean; reason?: string; degraded?: string } {
     if (this.stopping) return { ready: false, reason: 'shutting down' };
     if (!this.started) return { ready: false, reason: 'starting: first sync not done' };
     if (!this.services.hasSynced) return { ready: false, reason: 'Service cache not synced' };
     if (this.services.lastError !== undefined) return { ready: false, reason: `API server unreachable: ${this.services.lastError}` };
     const last = this.reconciler.last;
     if (last && last.result === 'error') return { ready: false, reason: `API server: ${last.error ?? 'error'}` };
-    return { ready: true };
+    const degraded = this.desired.last?.render.degraded;
+    return degraded ? { ready: true, degraded: degraded.message } : { ready: true };
   }
 
   /**

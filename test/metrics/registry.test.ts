@@ -53,6 +53,8 @@ const OTHERS: ReadonlyArray<[string, Kind, string[]]> = [
   ['dynamic_toolset_configmap_reconcile_duration_seconds', 'histogram', []],
   ['dynamic_toolset_configmap_size_bytes', 'gauge', []],
   ['dynamic_toolset_configmap_too_large_total', 'counter', []],
+  ['dynamic_toolset_toolsets_invalid_total', 'counter', []],
+  ['dynamic_toolset_output_left_out', 'gauge', ['reason']],
   ['dynamic_toolset_holmesgpt_reloads_total', 'counter', ['result']],
   ['dynamic_toolset_holmesgpt_toolset_status', 'gauge', ['toolset', 'status']],
   ['dynamic_toolset_config_reloads_total', 'counter', ['result']],

@@ -44,5 +44,6 @@ export function trackDaemon(metrics: Metrics, daemon: Daemon, isLeader: () => bo
     health: () => daemon.health.snapshot().values(),
     leader: isLeader,
     informers: { services: daemon.services, configmap: daemon.configMaps },
+    leftOut: () => daemon.desired.last?.render.leftOut ?? [],
   });
 }

@@ -22,6 +22,8 @@ import type { ConfigMapShape } from '../reconcile/merge.js';
 import { HOLMES_RELOAD_RESULTS, HOLMES_TOOLSET_STATUSES } from '../reconcile/holmes-reload.js';
 import type { HolmesReloadObserver } from '../reconcile/holmes-reload.js';
 import type { PluginObserver } from '../sandbox/plugin.js';
+import { LEFT_OUT_REASONS } from '../toolsets/budget.js';
+import type { LeftOutReason } from '../toolsets/budget.js';
 import {
   CONFIG_RELOAD_RESULTS,
   FAILURE_KINDS,
@@ -81,6 +83,8 @@ export interface MetricSources {
   leader?: () => boolean;
   /** Informers by the `informer` label, e.g. `{ services: daemon.services, configmap: daemon.configMaps }`. */
   informers?: Readonly<Record<string, { readonly stats: InformerStats }>>;
+  /** What the last rendered output leaves out, e.g. `() => daemon.desired.last?.render.leftOut ?? []`. */
+  leftOut?: () => ReadonlyArray<{ reason: LeftOutReason }>;
 }
 
 // Buckets: each family has a bucket at its service-level target (discovery 10 s, reconcile 5 s, API 200 ms).
@@ -95,7 +99,7 @@ export const INPUT_NAMESPACES_MAX = 100;
 export const INPUT_NAMESPACES_OVERFLOW = '_other';
 
 /** The one declaration of every metric: name, type, help and label names. */
-function declareMetrics(registry: Registry, prefix: string, collectors: { plugins(): void; detected(): void; health(): void; leader(): void; informers(): void }) {
+function declareMetrics(registry: Registry, prefix: string, collectors: { plugins(): void; detected(): void; health(): void; leader(): void; informers(): void; leftOut(): void }) {
   const registers = [registry];
   const counter = <L extends string = never>(name: string, help: string, labelNames: readonly L[] = [], collect?: () => void) =>
     new Counter<L>({ name: prefix + name, help, labelNames, registers, ...(collect ? { collect } : {}) });
@@ -157,6 +161,12 @@ function declareMetrics(registry: Registry, prefix: string, collectors: { plugin
     toolsetsInvalid: counter(
       'toolsets_invalid_total',
       'Reconcile passes that refused to write because the generated custom_toolset.yaml would not load in HolmesGPT (the last good ConfigMap stays).',
+    ),
+    outputLeftOut: gauge(
+      'output_left_out',
+      'Discovered Services the current output leaves out, by reason: too-long (a URL, path, description or toolsets answer over its per-Service limit), over-budget (left out to keep the ConfigMap under its size budget: the output is degraded but written). GET /api/v1/toolsets lists them.',
+      ['reason'],
+      collectors.leftOut,
     ),
 
     // HolmesGPT reload (--holmesgpt-reload): what happened after each change, and HolmesGPT's own verdict
@@ -238,6 +248,7 @@ export class Metrics {
       health: () => this.pullHealth(),
       leader: () => this.pullLeader(),
       informers: () => this.pullInformers(),
+      leftOut: () => this.pullLeftOut(),
     });
     if (options.collectDefaults ?? true) collectDefaultMetrics({ register: this.registry });
     this.initialize(options.version ?? 'unknown');
@@ -258,6 +269,7 @@ export class Metrics {
     for (const error_type of KNOWN_UPDATE_ERRORS) m.updateErrors.inc({ error_type }, 0);
     for (const result of CONFIG_RELOAD_RESULTS) m.configReloads.inc({ result }, 0);
     for (const result of HOLMES_RELOAD_RESULTS) m.holmesgptReloads.inc({ result }, 0);
+    this.setLeftOut([]);
     m.leader.set(0);
     m.buildInfo.set({ version, node_version: process.version }, 1);
   }
@@ -458,6 +470,11 @@ export class Metrics {
     this.m.leader.set(leading ? 1 : 0);
   }
 
+  /** What the output leaves out (toolsets/budget.ts LeftOut, or anything with its `reason`), counted by reason. */
+  setLeftOut(leftOut: ReadonlyArray<{ reason: LeftOutReason }>): void {
+    for (const reason of LEFT_OUT_REASONS) this.m.outputLeftOut.set({ reason }, leftOut.filter((l) => l.reason === reason).length);
+  }
+
   setConfigMapBytes(bytes: number): void {
     this.m.configMapBytes.set(bytes);
   }
@@ -529,6 +546,11 @@ export class Metrics {
     this.pullHealth();
     this.pullLeader();
     this.pullInformers();
+    this.pullLeftOut();
+  }
+
+  private pullLeftOut(): void {
+    if (this.sources.leftOut) this.setLeftOut(this.sources.leftOut());
   }
 
   private pullPlugins(): void {

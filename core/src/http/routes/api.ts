@@ -100,6 +100,7 @@ export function apiRoutes({ daemon, reloader }: ApiSources): Router {
     const duplicateOf = snapshot.duplicates.get(key);
     const detected = result?.detected ?? null;
     const published = daemon.desired.last?.services.find((s) => s.key === key);
+    const leftOut = daemon.desired.last?.render.leftOut.find((l) => l.key === key);
     ctx.body = {
       service: { namespace: ctx.params.namespace, name: ctx.params.name },
       detected: detected !== null && duplicateOf === undefined,
@@ -110,7 +111,8 @@ export function apiRoutes({ daemon, reloader }: ApiSources): Router {
       ...(detected ? { detection: { detector: detected.detector, type: detected.type, endpoint: detected.endpoint.url, health_path: detected.endpoint.healthPath } } : {}),
       deduplication: duplicateOf ? { duplicate_of: duplicateOf, detail: `a headless twin of ${duplicateOf}, which is published instead` } : { duplicate_of: null },
       health: detected && !duplicateOf ? healthFields(daemon.health.get(key)) : null,
-      published: published ? published.health.state !== 'unhealthy' : false,
+      published: published && !leftOut ? published.health.state !== 'unhealthy' : false,
+      ...(leftOut ? { not_published: { reason: leftOut.reason, detail: leftOut.detail } } : {}),
       ...(result === undefined ? { note: 'not detected yet: detection is still running for this Service' } : {}),
     };
   });
@@ -130,7 +132,11 @@ export function apiRoutes({ daemon, reloader }: ApiSources): Router {
       ...(t.section !== undefined ? { section: t.section } : {}),
       ...(holmes ? { holmesgpt: holmes.verdict(t.name) ?? null } : {}),
     }));
-    ctx.body = { toolsets, count: toolsets.length, ...(holmes ? { holmesgpt: { url: holmes.url, last_reload: holmes.last ?? null } } : {}) };
+    const render = daemon.desired.last?.render;
+    // What the written output leaves out (toolsets/budget.ts): Services over a per-Service limit, and over the budget.
+    const left_out = (render?.leftOut ?? []).map((l) => ({ service: l.key, type: l.type, reason: l.reason, detail: l.detail }));
+    const degraded = render?.degraded ? { message: render.degraded.message, left_out: render.degraded.leftOut, limit_bytes: render.degraded.limit, wanted_bytes: render.degraded.wanted } : null;
+    ctx.body = { toolsets, count: toolsets.length, left_out, degraded, ...(holmes ? { holmesgpt: { url: holmes.url, last_reload: holmes.last ?? null } } : {}) };
   });
 
   router.post('/discover', async (ctx) => {

@@ -2,7 +2,8 @@
 import Router from '@koa/router';
 
 export interface ReadinessSource {
-  readiness(): { ready: boolean; reason?: string };
+  /** `degraded`: ready, but the output leaves Services out (toolsets/budget.ts); said in the body, still a 200. */
+  readiness(): { ready: boolean; reason?: string; degraded?: string };
 }
 
 export function healthRoutes(source: ReadinessSource): Router {
@@ -13,7 +14,7 @@ export function healthRoutes(source: ReadinessSource): Router {
   router.get('/ready', (ctx) => {
     const r = source.readiness();
     ctx.status = r.ready ? 200 : 503;
-    ctx.body = r.ready ? { status: 'ready' } : { status: 'not ready', reason: r.reason };
+    ctx.body = r.ready ? { status: 'ready', ...(r.degraded !== undefined ? { degraded: r.degraded } : {}) } : { status: 'not ready', reason: r.reason };
   });
   return router;
 }
