@@ -16,7 +16,8 @@
 //                     the built-ins answer under 2 KiB. sandbox/validate.ts allows up to 32 entries of 20 KB
 //                     instructions each — one such Service would take most of the budget.
 // So one Service costs at most ~17 KiB: at least ~57 Services fit the budget (MAX_DATA_BYTES) at the worst, and
-// some 750 typical ones (~1.3 KiB each). What does not fit is left out by the budget rule (budget.ts), never the whole output.
+// some 750 typical ones (~1.3 KiB each). What does not fit is left out by the budget rule (budget.ts), never the
+// whole output.
 //
 // The limits are enforced here, at publish time, and not in the sandbox's answer check (sandbox/validate.ts keeps
 // its own, looser, protocol bounds): they bound what reaches the output whoever produced the value — the engine's
