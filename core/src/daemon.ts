@@ -24,8 +24,10 @@ import { PluginRegistry } from './plugins/registry.js';
 import { PluginWatcher } from './plugins/watcher.js';
 import { Mutex } from './queue/mutex.js';
 import { DesiredBuilder } from './reconcile/desired.js';
-import type { ConfigMapShape } from './reconcile/merge.js';
-import { ConfigMapReconciler, projectConfigMap } from './reconcile/reconciler.js';
+import { projectConfigMap } from './discovery/configmap.js';
+import type { ConfigMapShape } from './discovery/configmap.js';
+import { CHECKSUM_ANNOTATION } from './reconcile/merge.js';
+import { ConfigMapReconciler } from './reconcile/reconciler.js';
 import type { ReconcilerObserver, ReconcilerOptions } from './reconcile/reconciler.js';
 import { restartDeployment } from './reconcile/restart.js';
 import { HolmesReloader } from './reconcile/holmes-reload.js';
@@ -315,7 +317,7 @@ export class Daemon {
 
   private async restartHolmes(cm: ConfigMapShape): Promise<void> {
     const target = this.options.restart!;
-    const checksum = cm.metadata.annotations?.['toolset.kubernaut.io/custom-toolset-sha256'] ?? '';
+    const checksum = cm.metadata.annotations?.[CHECKSUM_ANNOTATION] ?? '';
     try {
       await restartDeployment(this.options.kc, target, checksum);
       this.options.log.info('HolmesGPT deployment restarted for the new toolsets', { deployment: `${target.namespace}/${target.name}` });

@@ -72,7 +72,7 @@ export function configMapContract(test: TestFn, title: string, connect: (t: Exec
       },
     });
     const url = `http://obs-grafana.${ns}.svc.cluster.local:80`;
-    await eventually(async () => toolsets(await read())?.['grafana/dashboards']?.config?.url === url, TIMEOUT);
+    await eventually(async () => toolsets(await read())?.['grafana/dashboards']?.config?.api_url === url, TIMEOUT);
     t.regex((await read())!.data!['grafana-toolset.yaml']!, /toolset: grafana/);
 
     // Drift: someone edits a generated key.

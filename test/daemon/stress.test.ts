@@ -101,7 +101,7 @@ test('hundreds of reconcile cycles with concurrent admin edits keep every admin 
   const h = await startDaemon(t, { config: noProbes });
   const core = h.kc.makeApiClient(CoreV1Api);
   await eventually(() => h.configMap());
-  const overrides = 'toolsets:\n  prometheus/metrics:\n    config:\n      headers: {X-Scope-OrgID: tenant-a}\n';
+  const overrides = 'toolsets:\n  prometheus/metrics:\n    config:\n      additional_headers: {X-Scope-OrgID: tenant-a}\n';
   await core.patchNamespacedConfigMap({ name: cmRef.name, namespace: NS, body: { metadata: { labels: { owner: 'sre' } }, data: { 'overrides.yaml': overrides } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   let cycles = 0;
   h.daemon.reconciler.trigger();

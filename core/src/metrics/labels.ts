@@ -2,6 +2,7 @@
 // mirrors (a `Record<Union, true>` does not compile when the union gains or loses a member), plus the small pure
 // functions that map open-ended inputs (health reasons, HTTP methods, error types) onto bounded sets.
 import type { SkipReason } from '../detection/filters.js';
+import { HEALTH_STATES } from '../health/types.js';
 import type { HealthResult, HealthState } from '../health/types.js';
 import type { PluginStatus } from '../plugins/registry.js';
 import type { ReconcileResult } from '../reconcile/reconciler.js';
@@ -55,8 +56,8 @@ export const RECONCILE_RESULTS = keysOf<ReconcileResult>({
   invalid: true,
 });
 
-/** `state` of dynamic_toolset_health_endpoints. */
-export const HEALTH_STATES = keysOf<HealthState>({ healthy: true, 'needs-credentials': true, unhealthy: true, unchecked: true });
+/** `state` of dynamic_toolset_health_endpoints: every health state. */
+export { HEALTH_STATES };
 
 /** `state` of dynamic_toolset_health_checks_total: a probe always ends in an answered state. */
 export const PROBED_STATES: readonly HealthState[] = HEALTH_STATES.filter((s) => s !== 'unchecked');
@@ -76,7 +77,7 @@ export const CONFIG_RELOAD_RESULTS = keysOf<ConfigReloadResult>({ success: true,
  * `http_<code>` or a lower-cased Node error code, a small set too): a lost write race (409), an update whose
  * target vanished (404), and a desired state over the size budget.
  */
-export const KNOWN_UPDATE_ERRORS = ['http_409', 'http_404', 'too-large'] as const;
+export const KNOWN_UPDATE_ERRORS = ['http_409', 'http_404', 'too-large', 'invalid-toolsets'] as const;
 
 /** Detector error types: a FailureKind as is, anything else (should not happen) as "other". */
 export function detectorErrorType(errorType: string): FailureKind | 'other' {

@@ -18,7 +18,7 @@ import type { HealthObserver } from '../health/checker.js';
 import type { HealthResult, HealthState } from '../health/types.js';
 import type { PluginStatus } from '../plugins/registry.js';
 import type { ReconcileResult, ReconcilerObserver } from '../reconcile/reconciler.js';
-import type { ConfigMapShape } from '../reconcile/merge.js';
+import type { ConfigMapShape } from '../discovery/configmap.js';
 import { HOLMES_RELOAD_RESULTS, HOLMES_TOOLSET_STATUSES } from '../reconcile/holmes-reload.js';
 import type { HolmesReloadObserver } from '../reconcile/holmes-reload.js';
 import type { PluginObserver } from '../sandbox/plugin.js';
@@ -155,7 +155,7 @@ function declareMetrics(registry: Registry, prefix: string, collectors: { plugin
     reconciliations: counter('configmap_reconciliations_total', 'ConfigMap reconcile passes, by result.', ['result']),
     reconcileDuration: histogram('configmap_reconcile_duration_seconds', 'Duration of one reconcile pass (not_leader passes excluded).', RECONCILE_BUCKETS),
     driftDetections: counter('configmap_drift_detections_total', 'Reconcile passes that found generated keys edited in the live ConfigMap (and repaired them).'),
-    updateErrors: counter('configmap_update_errors_total', 'Failed or refused ConfigMap writes, by type: http_<code>, a Node error code, too-large.', ['error_type']),
+    updateErrors: counter('configmap_update_errors_total', 'Failed or refused ConfigMap writes, by type: http_<code>, a Node error code, too-large, invalid-toolsets.', ['error_type']),
     configMapBytes: gauge('configmap_size_bytes', 'Size of the data of the ConfigMap last written (keys and values).'),
     configMapTooLarge: counter('configmap_too_large_total', 'Reconcile passes that refused to write because the desired ConfigMap exceeds the size budget.'),
     toolsetsInvalid: counter(
