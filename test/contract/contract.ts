@@ -93,7 +93,7 @@ export function configMapContract(test: TestFn, title: string, connect: (t: Exec
     );
     await eventually(async () => toolsets(await read())?.['grafana/dashboards']?.config?.api_key === 'glsa_123', TIMEOUT);
     const merged = await read();
-    t.is(toolsets(merged)!['grafana/dashboards']!.config!.url, url, 'the discovered URL stays beside the admin key');
+    t.is(toolsets(merged)!['grafana/dashboards']!.config!.api_url, url, 'the discovered URL stays beside the admin key');
     t.is(merged!.data!['notes.txt'], 'admin-owned');
     t.is(merged!.metadata!.labels!.team, 'sre');
 

@@ -94,10 +94,19 @@ interface Running {
 
 /**
  * Runs `dynamic-toolset` (from source) as the rendered Deployment's container would run: the same args and
- * environment (downward API fields filled in), each ConfigMap/emptyDir volume as a local directory at the mount
- * path's place, and the service account's token in a kubeconfig for the emulator.
+ * environment (downward API fields filled in), each ConfigMap/Secret/emptyDir volume as a local directory at the
+ * mount path's place, and the service account's token in a kubeconfig for the emulator. A Secret is one the admin
+ * creates (deploy/ never renders one): its items are written with `secrets[name][key]`. `urls` maps an in-cluster
+ * URL in the environment (e.g. HolmesGPT's Service) to a local stand-in.
  */
-async function runAsDeployed(t: ExecutionContext, objects: KObject[], emu: Emulator, token: string, waitReady = true): Promise<Running> {
+async function runAsDeployed(
+  t: ExecutionContext,
+  objects: KObject[],
+  emu: Emulator,
+  token: string,
+  waitReady = true,
+  extra: { secrets?: Record<string, Record<string, string>>; urls?: Record<string, string> } = {},
+): Promise<Running> {
   const deployment = daemonDeployment(objects);
   const pod = daemonPod(objects);
   const c = daemonContainer(objects);
@@ -113,6 +122,13 @@ async function runAsDeployed(t: ExecutionContext, objects: KObject[], emu: Emula
       if (!cm && !ref.optional) throw new Error(`ConfigMap ${ref.name} is not rendered`);
       for (const [key, value] of Object.entries((cm?.data as Record<string, string> | undefined) ?? {})) writeFileSync(path.join(local, key), value);
     }
+    const secret = volume.secret as { secretName: string; optional?: boolean; items?: Array<{ key: string; path: string }> } | undefined;
+    if (secret) {
+      const data = extra.secrets?.[secret.secretName];
+      if (!data && !secret.optional) throw new Error(`Secret ${secret.secretName} is mounted but the test did not create it`);
+      const items = secret.items ?? Object.keys(data ?? {}).map((key) => ({ key, path: key }));
+      for (const item of items) if (data?.[item.key] !== undefined) writeFileSync(path.join(local, item.path), data[item.key]!);
+    }
     mounts.push({ mountPath: m.mountPath, local });
   }
   const localPath = (p: string) => {
@@ -122,7 +138,7 @@ async function runAsDeployed(t: ExecutionContext, objects: KObject[], emu: Emula
   const limits = (c.resources as { limits: Record<string, string> }).limits;
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: root };
   for (const e of envOf(c)) {
-    if (e.value !== undefined) env[e.name] = localPath(e.value);
+    if (e.value !== undefined) env[e.name] = extra.urls?.[e.value] ?? localPath(e.value);
     else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = `${deployment.metadata.name}-5d8f7c9b4-x2x7q`;
     else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = deployment.metadata.namespace;
     else if (e.valueFrom?.resourceFieldRef) env[e.name] = String(parseQuantity(limits[e.valueFrom.resourceFieldRef.resource.replace('limits.', '')]!));
@@ -231,7 +247,7 @@ daemonTest('the base: the daemon runs on exactly the rights deploy/ grants, and 
   t.falsy((emu.get(leaseRef()) as { spec: { holderIdentity?: string } }).spec.holderIdentity, 'the Lease is released on SIGTERM');
 });
 
-daemonTest('the example overlay (all three components): restarts HolmesGPT, reads the config ConfigMap in another namespace, probes through the proxy', async (t) => {
+daemonTest('the example overlay (all four components): reloads HolmesGPT or falls back to restarting it, reads the config ConfigMap in another namespace, probes through the proxy', async (t) => {
   const cluster = await clusterFor(t, overlay);
   const { emu } = cluster;
   const restartTarget = envValue(daemonContainer(overlay), 'DYNAMIC_TOOLSET_RESTART_DEPLOYMENT')!.split('/') as [string, string];
@@ -262,7 +278,20 @@ daemonTest('the example overlay (all three components): restarts HolmesGPT, read
     spec: { ports: [{ name: 'http-web', port: 9090, targetPort: 9090, protocol: 'TCP' }, { name: 'reloader-web', port: 8080, targetPort: 'reloader-web', protocol: 'TCP' }] },
   });
 
-  const daemon = await runAsDeployed(t, overlay, emu, cluster.tokenFor(SA.namespace, SA.name));
+  // HolmesGPT's Service, with its admin API off (the chart's default): every reload is a 404, so the daemon falls
+  // back to the rollout restart the overlay also configures, at once.
+  const reloadUrl = envValue(daemonContainer(overlay), 'DYNAMIC_TOOLSET_HOLMESGPT_RELOAD')!;
+  const reloads: string[] = [];
+  const holmesgpt = http.createServer((req, res) => {
+    reloads.push(`${req.method} ${req.url} ${req.headers.authorization === 'Bearer test-key' ? 'with-key' : 'no-key'}`);
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
+  });
+  await new Promise<void>((r) => holmesgpt.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => holmesgpt.close(() => r())));
+  const daemon = await runAsDeployed(t, overlay, emu, cluster.tokenFor(SA.namespace, SA.name), true, {
+    secrets: { 'holmesgpt-api-key': { 'api-key': 'test-key' } },
+    urls: { [reloadUrl]: `http://127.0.0.1:${(holmesgpt.address() as AddressInfo).port}` },
+  });
   t.regex(daemon.output(), new RegExp(`ConfigMap ${configRef[0]}/${configRef[1]} key detector-config\\.yaml`), 'the config comes from the ConfigMap');
   const toolsets = await eventually(() => `prometheus/metrics in custom_toolset.yaml (daemon output:\n${daemon.output()})`, () => {
     const text = (emu.get(cmRef()) as { data?: Record<string, string> } | undefined)?.data?.['custom_toolset.yaml'];
@@ -276,6 +305,8 @@ daemonTest('the example overlay (all three components): restarts HolmesGPT, read
     return d.spec.template.metadata.annotations?.[RESTART_ANNOTATION] ? d : undefined;
   });
   t.regex(holmes.spec.template.metadata.annotations![RESTART_ANNOTATION]!, /^[0-9a-f]{16,}$/);
+  t.true(reloads.length > 0 && reloads.every((r) => r.endsWith('with-key')), `HolmesGPT's API was asked first, always with the Secret's key: ${reloads.join(', ')}`);
+  t.notRegex(daemon.output(), /test-key/, 'the API key is never logged');
   t.is(await daemon.stop(), 0, daemon.output());
   t.notRegex(daemon.output(), DAEMON_FORBIDDEN);
 });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import plugin from './index.js';
-import { svc, ctx } from '../testkit.js';
+import { svc, ctx } from '@kubernaut/toolset-sdk/testing';
 
 const chart = { app: 'server', 'app.kubernetes.io/name': 'victoria-logs-single', 'app.kubernetes.io/instance': 'vlogs' };
 const op = (name: string, instance = 'applogs') => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': instance, 'app.kubernetes.io/component': 'monitoring', 'managed-by': 'vm-operator' });
