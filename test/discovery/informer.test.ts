@@ -64,7 +64,9 @@ test('a watch that went silent is detected as stale and restarted', async (t) =>
   informer.start();
   await informer.waitForSync();
   await eventually(() => emu.openWatches() >= 1);
-  t.is(emu.faults.deadWatches(), 1);
+  // Kill the open watch. On a busy machine a second stream can be open at this moment (a watch being replaced while
+  // the old connection closes), and both are killed: "at least one", since what matters is below.
+  t.true(emu.faults.deadWatches() >= 1);
   emu.create(service('while-dead', 'ns', { app: 'x' }));
   // The dead watch never delivers this; only a restart (which opens a live watch) can.
   await eventually(() => informer.get('ns/while-dead'));
