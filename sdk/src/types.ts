@@ -2,8 +2,15 @@
 // These types are the SDK's promise to plugin authors; the host validates every answer against
 // the same shapes (core/src/sandbox/validate.ts), so a type here and a check there change together.
 
-/** Bumped only on an incompatible change to the contract below. The host refuses other versions. */
-export const SDK_API_VERSION = 1;
+/**
+ * The contract version a bundle is built against. Version 2 adds `ServiceView.evidence` (the workloads and operator
+ * resources behind a Service) and `Detection.identity` / `scheme: 'auto'`. A host runs every version in
+ * SUPPORTED_SDK_API_VERSIONS: version 1 plugins keep working (they are handed the same view and may ignore the new
+ * field); a version 2 plugin on a version 1 host is refused rather than run blind.
+ */
+export const SDK_API_VERSION = 2;
+/** The versions a host built with this SDK accepts. */
+export const SUPPORTED_SDK_API_VERSIONS: readonly number[] = [1, 2];
 
 /** The global a bundle assigns its detector to; the host reads nothing else from a bundle. */
 export const PLUGIN_GLOBAL = '__toolsetPlugin';
@@ -41,6 +48,69 @@ export interface ServiceView {
     ports: ServicePort[];
     [key: string]: unknown;
   };
+  /**
+   * What the cluster shows behind the Service (API version 2). Absent when the host has no workload evidence for it:
+   * offline detection over Services alone, a Service without a selector and without EndpointSlices, or a host with
+   * the Pod/EndpointSlice informers off — decide from metadata then, as before. Present with `workloads: []` when the
+   * Service selects Pods but none back it (nothing serves behind it).
+   */
+  evidence?: ServiceEvidence;
+}
+
+/** One container of a workload, reduced to what tells a product and its mode apart. */
+export interface ContainerEvidence {
+  name: string;
+  /** The image reference as the Pod spec gives it, e.g. `quay.io/prometheus/prometheus:v2.53.0`. */
+  image: string;
+  /** Declared container ports (TCP unless `protocol` says otherwise). */
+  ports: Array<{ name?: string; containerPort: number; protocol?: string }>;
+  /**
+   * Only the command-line words that decide the mode, a URL prefix or TLS (a sub-command such as `query`, flags such
+   * as `--web.route-prefix=/x`, `-target=querier`, `--query.base-path=/jaeger`), in their order; everything else is
+   * dropped by the host.
+   */
+  args: string[];
+  /** Only the literal environment values that decide the mode, a URL prefix or TLS (e.g. `GF_SERVER_ROOT_URL`). */
+  env: Record<string, string>;
+  /** True for a sidecar (an init container with `restartPolicy: Always`) or any container not first in the Pod. */
+  sidecar?: boolean;
+}
+
+/** Pods that back a Service, grouped by the controller that owns them (one entry per owner, never per Pod). */
+export interface WorkloadEvidence {
+  /**
+   * The owning workload: `Deployment` (a ReplicaSet's Deployment, by the pod-template-hash naming rule),
+   * `StatefulSet`, `DaemonSet`, `ReplicaSet`, `Job`, … or `Pod` for a bare Pod (then `name` is the Pod's name).
+   */
+  owner: { kind: string; name: string };
+  /** The Pods of this owner behind the Service: how many, and how many are ready. */
+  pods: number;
+  ready: number;
+  containers: ContainerEvidence[];
+  /** Pod labels that name the product or its operator (`app.kubernetes.io/*`, `app`, operator-set keys); others dropped. */
+  labels: Record<string, string>;
+}
+
+/** An operator's custom resource that manages a Service or its Pods (only kinds whose CRD the API server serves). */
+export interface ResourceEvidence {
+  /** e.g. `monitoring.coreos.com/v1`. */
+  apiVersion: string;
+  /** e.g. `Prometheus`, `VMSingle`, `Elasticsearch`, `LokiStack`. */
+  kind: string;
+  name: string;
+  namespace: string;
+  /** Only the spec fields that decide the entry: TLS, route prefixes, gateway or not, tenants. */
+  spec: Record<string, unknown>;
+  /** How the resource was tied to this Service, e.g. `ownerReference`, `label operator.prometheus.io/name`. */
+  via: string;
+}
+
+/** What detection may weigh beside a Service's own metadata. */
+export interface ServiceEvidence {
+  /** The workloads whose Pods the Service's EndpointSlices (or selector) reach; empty when none back it. */
+  workloads: WorkloadEvidence[];
+  /** Operator resources behind the Service, when any. */
+  resources: ResourceEvidence[];
 }
 
 /**
@@ -63,8 +133,11 @@ export interface McpServerInfo {
 export interface Detection {
   /** The API port, by name or number; it must be one of the Service's ports. Optional only with `endpoint`. */
   port?: string | number;
-  /** Defaults to `http`. */
-  scheme?: 'http' | 'https';
+  /**
+   * Defaults to `http`. `auto` (API version 2) leaves it to the host: it tries https, then http, against the identity
+   * or health path, remembers the answer and re-checks it; the entry is published once one answers.
+   */
+  scheme?: 'http' | 'https' | 'auto';
   /** API path prefix, e.g. `/select/0/prometheus`; defaults to none. Must start with `/`. */
   path?: string;
   /** Overrides the detector's `type` (lower-case DNS label), e.g. the custom detector's annotation. */
@@ -74,11 +147,33 @@ export interface Detection {
   /** A full URL that replaces the computed cluster-DNS endpoint (the custom detector's annotation). */
   endpoint?: string;
   /**
+   * Ask the host to verify what the endpoint is, not only that it answers (API version 2): it GETs `path` (relative
+   * to the endpoint's host and port, like `health`) and publishes the entry only when the answer matches. An entry
+   * whose answer does not match is left out with the reason. `key` names a JSON field of the answer whose value
+   * identifies the backend (e.g. `cluster_uuid`): Services that answer with the same value are one backend, and only
+   * the entry the ground rules prefer is kept.
+   */
+  identity?: IdentityCheck;
+  /**
    * The endpoint (URL = host, port and `path`) is a remote MCP server: the host writes it under `mcp_servers:` in
    * custom_toolset.yaml (`description`, `config: {url, mode}`), one entry per Service, instead of asking toolsets().
    * Optional: detections without it are unchanged.
    */
   mcp?: McpServerInfo;
+}
+
+/** See Detection.identity. Every listed condition must hold. */
+export interface IdentityCheck {
+  /** Absolute path, e.g. `/api/v1/status/buildinfo`. */
+  path: string;
+  /** The body must contain each of these substrings (case-sensitive). */
+  contains?: string[];
+  /** The body must be JSON whose field at each dotted path equals the value, or exists when the value is `true`. */
+  json?: Record<string, string | number | boolean>;
+  /** A dotted JSON path whose value identifies the backend, for de-duplication (e.g. `cluster_uuid`). */
+  key?: string;
+  /** A short name for explain, e.g. `Prometheus build info`. */
+  what?: string;
 }
 
 /** What `detect` receives beside the Service. */
@@ -104,6 +199,10 @@ export interface FoundService {
   healthPath: string | null;
   /** Set when the detection is an MCP server (Detection.mcp), with its mode checked. */
   mcp?: { mode: McpMode };
+  /** The detection's identity check (Detection.identity), when it asked for one. */
+  identity?: IdentityCheck;
+  /** True when the detection left the scheme to the host (`scheme: 'auto'`); `scheme` is then the one that answered, or `https` until one does. */
+  schemeAuto?: boolean;
 }
 
 /** One HolmesGPT toolset entry (the value under `toolsets.<name>` in custom_toolset.yaml). */

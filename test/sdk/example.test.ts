@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadDetector } from '@kubernaut/toolset-sdk/testing';
-import { readManifestBanner } from '@kubernaut/toolset-sdk';
+import { readManifestBanner, SDK_API_VERSION } from '@kubernaut/toolset-sdk';
 import { repoRoot, tempDir } from '../helpers/bundles.js';
 
 const run = promisify(execFile);
@@ -16,7 +16,7 @@ const bin = (name: string) => path.join(repoRoot, 'node_modules/.bin', name);
 test('the example detector claims the widget Service (not its headless twin or an unrelated one) inside the sandbox', async (t) => {
   const widget = await loadDetector(path.join(example, 'index.js'));
   t.teardown(() => widget.dispose());
-  t.like(widget.manifest, { name: 'acme-widget', version: '1.2.0', type: 'widget', apiVersion: 1, hasToolsets: true });
+  t.like(widget.manifest, { name: 'acme-widget', version: '1.2.0', type: 'widget', apiVersion: SDK_API_VERSION, hasToolsets: true });
   const results = await widget.detect(path.join(example, 'test/fixtures.yaml'));
   t.deepEqual(
     results.map((r) => [r.name, r.outcome, r.endpoint]),
@@ -46,7 +46,7 @@ test('npx toolset-sdk build writes a self-contained bundle with its manifest, an
   const built = await run(bin('toolset-sdk'), ['build', path.join(example, 'index.js'), '--out', out]);
   t.regex(built.stdout, /built acme-widget@1\.2\.0 \(type widget, SDK API 1\)/);
   const code = await readFile(out, 'utf8');
-  t.like(readManifestBanner(code), { name: 'acme-widget', version: '1.2.0', description: 'Detects ACME widget servers', type: 'widget', apiVersion: 1 });
+  t.like(readManifestBanner(code), { name: 'acme-widget', version: '1.2.0', description: 'Detects ACME widget servers', type: 'widget', apiVersion: SDK_API_VERSION });
   t.false(/\bimport\b|\brequire\(/.test(code.split('\n').slice(1).join('\n')), 'no imports left in the bundle');
 
   const detected = await run(bin('dynamic-toolset'), ['detect', '--manifests', path.join(example, 'test/fixtures.yaml'), '--plugins-dir', path.dirname(out)]);

@@ -1,7 +1,7 @@
 // Detection (what a plugin said) + Service → Endpoint (what the host publishes). The plugin names a port;
 // the host checks it is really one of the Service's TCP ports and builds the URL itself.
 import { MCP_MODES } from '@kubernaut/toolset-sdk';
-import type { Detection, McpMode, ServiceView } from '@kubernaut/toolset-sdk';
+import type { Detection, IdentityCheck, McpMode, ServiceView } from '@kubernaut/toolset-sdk';
 
 export interface Endpoint {
   type: string;
@@ -18,6 +18,10 @@ export interface Endpoint {
   explicitEndpoint: boolean;
   /** The endpoint is a remote MCP server (Detection.mcp), published under `mcp_servers:`. */
   mcp?: { mode: McpMode };
+  /** What the host must verify the endpoint is (Detection.identity). */
+  identity?: IdentityCheck;
+  /** The plugin left the scheme to the host (`scheme: 'auto'`): `scheme` is a first guess until a probe settles it. */
+  schemeAuto?: boolean;
 }
 
 export type Resolved = { ok: true; endpoint: Endpoint } | { ok: false; reason: string };
@@ -49,7 +53,7 @@ export function resolveDetection(view: ServiceView, detection: Detection, defaul
     const port = u.port !== '' ? Number(u.port) : scheme === 'https' ? 443 : 80;
     const path = u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '');
     const url = `${scheme}://${u.hostname}:${port}${path}${u.search}`;
-    return { ok: true, endpoint: { type, url, scheme, host: u.hostname, port, path, healthPath, explicitEndpoint: true, ...mcp } };
+    return { ok: true, endpoint: { type, url, scheme, host: u.hostname, port, path, healthPath, explicitEndpoint: true, ...mcp, ...(detection.identity !== undefined ? { identity: detection.identity } : {}) } };
   }
   const want = detection.port!;
   const port = view.spec.ports.find((p) => (typeof want === 'number' ? p.port === want : p.name === want));
@@ -57,7 +61,9 @@ export function resolveDetection(view: ServiceView, detection: Detection, defaul
   if (port.protocol !== undefined && port.protocol !== 'TCP') {
     return { ok: false, reason: `port ${JSON.stringify(want)} is ${port.protocol}; an HTTP API needs a TCP port` };
   }
-  const scheme = detection.scheme ?? 'http';
+  // `auto`: https first (what a TLS-by-default server needs); the health stage settles it by probing.
+  const schemeAuto = detection.scheme === 'auto';
+  const scheme = detection.scheme === undefined || detection.scheme === 'auto' ? (schemeAuto ? 'https' : 'http') : detection.scheme;
   const host = `${view.metadata.name}.${view.metadata.namespace}.svc.${clusterDomain}`;
   const path = detection.path ?? '';
   return {
@@ -73,6 +79,8 @@ export function resolveDetection(view: ServiceView, detection: Detection, defaul
       healthPath,
       explicitEndpoint: false,
       ...mcp,
+      ...(detection.identity !== undefined ? { identity: detection.identity } : {}),
+      ...(schemeAuto ? { schemeAuto: true } : {}),
     },
   };
 }

@@ -1,13 +1,13 @@
 // Schemas for everything that comes out of a plugin. Nothing a plugin says is used before it passed here;
 // a failure is a reason string, never an exception, so a bad answer becomes "not mine" with that reason.
 import { z } from 'zod';
-import { DNS_LABEL, SEMVER, SDK_API_VERSION } from '@kubernaut/toolset-sdk';
+import { DNS_LABEL, SEMVER, SUPPORTED_SDK_API_VERSIONS } from '@kubernaut/toolset-sdk';
 import type { Detection, PluginManifest, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** The SDK API versions this host can run. */
-export const SUPPORTED_API_VERSIONS: readonly number[] = [SDK_API_VERSION];
+export const SUPPORTED_API_VERSIONS: readonly number[] = SUPPORTED_SDK_API_VERSIONS;
 
 function describe(error: z.ZodError): string {
   return error.issues
