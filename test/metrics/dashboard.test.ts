@@ -209,3 +209,16 @@ test('there are panels for each required area, each querying that area’s metri
     t.true(rows.includes(row), `row ${row}`);
   }
 });
+
+test('every dynamic_toolset_ metric a fresh registry defines is on some panel, so a new metric cannot go unseen', async (t) => {
+  const used = new Set(targets().flatMap(({ expr }) => selectors(expr).map((s) => s.name)));
+  const known = await knownSeries();
+  const missing = new Set<string>();
+  for (const [name, k] of known) {
+    if (!name.startsWith(DEFAULT_PREFIX)) continue;
+    const base = k.histogram ?? name;
+    const shown = k.histogram ? [`${base}_bucket`, `${base}_sum`, `${base}_count`].some((n) => used.has(n)) : used.has(name);
+    if (!shown) missing.add(base);
+  }
+  t.deepEqual([...missing].sort(), []);
+});
