@@ -19,7 +19,7 @@ import type { Plain, PlainObject } from './data.js';
 import { overLimit } from './limits.js';
 import { isPublishable } from './primary.js';
 import type { PublishedService, ToolsetSource, ToolsetView } from './types.js';
-import { redact } from './view.js';
+import { entryView } from './view.js';
 
 export interface BuiltMcpServer {
   name: string;
@@ -120,17 +120,6 @@ export function mcpServersDoc(merged: readonly MergedMcpServer[]): PlainObject |
 
 /** One MCP server as `GET /api/v1/toolsets` shows it (secret-looking header values redacted). */
 export function mcpServerView(m: MergedMcpServer): ToolsetView {
-  const config = m.entry.config;
-  return {
-    name: m.name,
-    type: m.type,
-    // HolmesGPT enables an MCP server unless it says `enabled: false` (it is a custom toolset to it).
-    enabled: m.entry.enabled !== false,
-    source: m.source,
-    overridden: m.overridden,
-    config: isPlainObject(config) ? (redact(config as Plain) as Record<string, unknown>) : {},
-    ...(m.service !== undefined ? { service: m.service } : {}),
-    ...(m.notes.length > 0 ? { note: m.notes.join('; ') } : {}),
-    section: 'mcp_servers',
-  };
+  // HolmesGPT enables an MCP server unless it says `enabled: false` (it is a custom toolset to it).
+  return { ...entryView(m, m.entry.enabled !== false), section: 'mcp_servers' };
 }

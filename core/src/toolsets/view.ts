@@ -17,16 +17,33 @@ export function redact(value: Plain): Plain {
   return out;
 }
 
-export function toolsetView(t: MergedToolset): ToolsetView {
+/** What a toolsets entry and an MCP server have in common for the API. */
+interface EntryLike {
+  name: string;
+  entry: PlainObject;
+  source: ToolsetView['source'];
+  type: string | null;
+  service?: string;
+  overridden: boolean;
+  notes: readonly string[];
+}
+
+/** The API view of one written entry: its config redacted, notes joined. `enabled` is the section's own rule. */
+export function entryView(t: EntryLike, enabled: boolean): ToolsetView {
   const config = t.entry.config;
   return {
     name: t.name,
     type: t.type,
-    enabled: t.entry.enabled === true,
+    enabled,
     source: t.source,
     overridden: t.overridden,
     config: config !== null && typeof config === 'object' && !Array.isArray(config) ? (redact(config) as Record<string, unknown>) : {},
     ...(t.service !== undefined ? { service: t.service } : {}),
     ...(t.notes.length > 0 ? { note: t.notes.join('; ') } : {}),
   };
+}
+
+/** A toolsets entry: HolmesGPT runs it only when it says `enabled: true`. */
+export function toolsetView(t: MergedToolset): ToolsetView {
+  return entryView(t, t.entry.enabled === true);
 }
