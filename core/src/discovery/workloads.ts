@@ -1,0 +1,734 @@
+// Workload evidence: what the Pods behind a Service say about it (image, container ports, the mode-deciding args
+// and env, the owner), reduced to a small projection and indexed Service → EndpointSlices → Pods → workload.
+// Pods outnumber Services several times, so nothing of a Pod spec is kept beyond the projection, and identical
+// projections are one shared frozen object (one per owner and spec, not one per Pod).
+import type { ContainerEvidence, ServiceEvidence, ServiceView, WorkloadEvidence } from '@kubernaut/toolset-sdk';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bounds: applied before anything is kept, so a hostile Pod (or a hand-made manifest) cannot make the index large.
+
+export const LIMITS = {
+  containers: 16,
+  portsPerContainer: 32,
+  /** Mode-deciding words kept per container (after filtering). */
+  args: 16,
+  /** Command-line words looked at per container (before filtering). */
+  argsScanned: 512,
+  envPerContainer: 8,
+  labels: 32,
+  /** Characters of one kept arg or env value; longer ones are cut. */
+  text: 256,
+  /** Characters of kept args and env values over all containers of a Pod; past it, no more are kept. */
+  textPerPod: 16_384,
+  image: 512,
+  name: 253,
+  /** Pod label values and keys (Kubernetes allows 63 and 253+1+63). */
+  labelValue: 63,
+  labelKey: 317,
+  /** Endpoints looked at per EndpointSlice (Kubernetes caps a slice at 1000). */
+  endpointsPerSlice: 1000,
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// What is kept from a container's command line and environment. Only words that change what the product serves,
+// where (a URL prefix) or how (TLS); everything else (secrets, paths, tuning) is dropped.
+
+/**
+ * Sub-commands that pick a component of a multi-role binary. Thanos (cmd/thanos/main.go registers `query`,
+ * `query-frontend`, `receive`, `sidecar`, `store`, `rule`, `compact`); Grafana's `grafana server`
+ * (pkg/cmd/grafana/main.go); Jaeger v2's `jaeger` takes a config, not a sub-command.
+ */
+const SUBCOMMANDS = new Set(['query', 'query-frontend', 'receive', 'sidecar', 'store', 'rule', 'compact', 'server']);
+
+/**
+ * Flags (name without leading dashes) → whether they take a value. Matched as `--name=value`, `--name value`,
+ * `-name=value` or `-name value` (Go's flag package accepts one or two dashes; kingpin takes two).
+ */
+const FLAGS = new Map<string, boolean>([
+  // Prometheus and Alertmanager (cmd/prometheus/main.go, cmd/alertmanager/main.go): the URL prefix, TLS through
+  // the exporter-toolkit web config, and agent mode (no query API).
+  ['web.route-prefix', true],
+  ['web.external-url', true],
+  ['web.config.file', true],
+  ['web.listen-address', true],
+  ['agent', false],
+  ['enable-feature', true],
+  // Thanos (cmd/thanos/query.go, http flags in pkg/extkingpin): prefix and the HTTP server's TLS config.
+  ['web.external-prefix', true],
+  ['http-address', true],
+  ['http.config', true],
+  // Loki, Tempo, Mimir, Cortex (dskit's server.Config and the `-target` module flag): the role and the prefix.
+  ['target', true],
+  ['server.http-listen-port', true],
+  ['server.path-prefix', true],
+  ['server.http-tls-cert-path', true],
+  // Jaeger v1 query (cmd/query/app/flags.go): the UI/API base path and TLS.
+  ['query.base-path', true],
+  ['query.http-server.host-port', true],
+  ['query.http.tls.enabled', false],
+  // VictoriaMetrics and VictoriaLogs (lib/httpserver/httpserver.go): the prefix, the listen address and TLS.
+  ['http.pathPrefix', true],
+  ['httpListenAddr', true],
+]);
+
+/** VictoriaMetrics' `-tls`, `-tlsCertFile`…, and `--tls*` of other servers: TLS on, whatever the exact name. */
+function isTlsFlag(name: string): boolean {
+  return name === 'tls' || name.startsWith('tls') || name.startsWith('tls.') || name.startsWith('tls-');
+}
+
+/**
+ * Environment variables (literal values only) that decide a prefix or TLS. Grafana maps `GF_<SECTION>_<KEY>` onto
+ * its ini (pkg/setting/setting.go); the OpenSearch image reads DISABLE_SECURITY_PLUGIN in its entrypoint
+ * (opensearch-build docker/release/config/opensearch/opensearch-docker-entrypoint-*.sh) and, like Elasticsearch's
+ * image (distribution/docker/src/docker/bin/docker-entrypoint.sh), takes dotted settings as env; Jaeger v1 maps
+ * flags to env (viper: dots and dashes to underscores, upper-case).
+ */
+const ENV = new Set([
+  'GF_SERVER_ROOT_URL',
+  'GF_SERVER_SERVE_FROM_SUB_PATH',
+  'GF_SERVER_PROTOCOL',
+  'GF_SERVER_HTTP_PORT',
+  'DISABLE_SECURITY_PLUGIN',
+  'plugins.security.disabled',
+  'plugins.security.ssl.http.enabled',
+  'xpack.security.enabled',
+  'xpack.security.http.ssl.enabled',
+  'QUERY_BASE_PATH',
+  'QUERY_HTTP_TLS_ENABLED',
+]);
+
+/**
+ * Pod labels that name the product, its install or its operator. `app.kubernetes.io/*` (the recommended labels),
+ * the older `app`/`k8s-app`/`component`/`release`, and what operators set on the Pods they create: Prometheus
+ * Operator (`operator.prometheus.io/name`, `prometheus`, `alertmanager`; pkg/prometheus/statefulset.go), ECK
+ * (`common.k8s.elastic.co/type`, `elasticsearch.k8s.elastic.co/cluster-name`; pkg/controller/elasticsearch/label),
+ * the OpenSearch operator (`opster.io/opensearch-cluster`, `opster.io/opensearch-nodepool`; pkg/builders).
+ */
+const LABELS = new Set([
+  'app',
+  'k8s-app',
+  'component',
+  'release',
+  'operator.prometheus.io/name',
+  'prometheus',
+  'alertmanager',
+  'common.k8s.elastic.co/type',
+  'elasticsearch.k8s.elastic.co/cluster-name',
+  'opster.io/opensearch-cluster',
+  'opster.io/opensearch-nodepool',
+]);
+
+function keptLabel(key: string): boolean {
+  return LABELS.has(key) || key.startsWith('app.kubernetes.io/');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Interning. A Map from a canonical key to a WeakRef of the frozen object: identical projections are one object
+// while any Pod holds it, and an entry goes when the last holder does (the daemon runs for months).
+
+class Interner<T extends object> {
+  private readonly map = new Map<string, WeakRef<T>>();
+  private readonly registry = new FinalizationRegistry<string>((key) => {
+    const ref = this.map.get(key);
+    if (ref !== undefined && ref.deref() === undefined) this.map.delete(key);
+  });
+
+  intern(key: string, make: () => T): T {
+    const existing = this.map.get(key)?.deref();
+    if (existing !== undefined) return existing;
+    const value = make();
+    this.map.set(key, new WeakRef(value));
+    this.registry.register(value, key);
+    return value;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+/** The interned per-owner projection a Pod points to; shared by every Pod of the same owner and spec. */
+export type WorkloadEvidenceRef = Readonly<{
+  owner: Readonly<{ kind: string; name: string }>;
+  containers: ReadonlyArray<Readonly<ContainerEvidence>>;
+  labels: Readonly<Record<string, string>>;
+}>;
+
+export interface PodProjection {
+  namespace: string;
+  name: string;
+  workload: WorkloadEvidenceRef;
+  /** The Pod's Ready condition is True. */
+  ready: boolean;
+  /**
+   * The Pod's labels for selector matching (interned; a StatefulSet's per-Pod name and index labels are left out
+   * when they merely repeat the Pod's name, and matched against it instead — see podLabel).
+   */
+  labels: Readonly<Record<string, string>>;
+  /** Succeeded or Failed: no Service sends traffic to it (the EndpointSlice controller leaves such Pods out). */
+  terminal?: true;
+}
+
+const workloads = new Interner<WorkloadEvidenceRef>();
+const labelSets = new Interner<Readonly<Record<string, string>>>();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pod projection (pure apart from interning).
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown): Obj | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
+}
+
+function str(v: unknown, max: number = LIMITS.name): string | undefined {
+  return typeof v === 'string' && v !== '' && v.length <= max ? v : undefined;
+}
+
+function cut(s: string, max: number = LIMITS.text): string {
+  return s.length <= max ? s : s.slice(0, max);
+}
+
+function list(v: unknown, max: number): unknown[] {
+  return Array.isArray(v) ? v.slice(0, max) : [];
+}
+
+/** Kubernetes' StatefulSet and pod-index labels (pkg/controller/statefulset/stateful_set_utils.go, updateIdentity). */
+const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
+const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
+
+function ordinalOf(name: string): string | undefined {
+  return /-(\d+)$/.exec(name)?.[1];
+}
+
+/** A Pod label's value for selector matching, restoring the per-Pod labels projectPod left out. */
+export function podLabel(pod: PodProjection, key: string): string | undefined {
+  const v = pod.labels[key];
+  if (v !== undefined) return v;
+  if (key === POD_NAME_LABEL && pod.labels[`${POD_NAME_LABEL}\0implied`] !== undefined) return pod.name;
+  if (key === POD_INDEX_LABEL && pod.labels[`${POD_INDEX_LABEL}\0implied`] !== undefined) return ordinalOf(pod.name);
+  return undefined;
+}
+
+function selectorLabels(raw: unknown, podName: string): Readonly<Record<string, string>> {
+  const src = obj(raw) ?? {};
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const k of Object.keys(src).sort()) {
+    const v = src[k];
+    if (typeof v !== 'string' || k.length > LIMITS.labelKey || v.length > LIMITS.labelValue) continue;
+    if (n >= LIMITS.labels * 2) break;
+    // Each StatefulSet Pod carries its own name and ordinal: kept as "implied" markers so the Pods of one
+    // StatefulSet still share one label set.
+    if (k === POD_NAME_LABEL && v === podName) out[`${k}\0implied`] = '';
+    else if (k === POD_INDEX_LABEL && v === ordinalOf(podName)) out[`${k}\0implied`] = '';
+    else out[k] = v;
+    n += 1;
+  }
+  return labelSets.intern(JSON.stringify(out), () => Object.freeze(out));
+}
+
+/** The words of a command line: each element, and elements that are whole shell lines (`sh -c "…"`) split. */
+function words(container: Obj): string[] {
+  const out: string[] = [];
+  for (const part of [...list(container.command, LIMITS.argsScanned), ...list(container.args, LIMITS.argsScanned)]) {
+    if (typeof part !== 'string') continue;
+    if (/\s/.test(part)) {
+      for (const w of part.slice(0, 8192).split(/\s+/)) if (w !== '') out.push(w.replace(/^["']|["']$/g, ''));
+    } else out.push(part);
+    if (out.length >= LIMITS.argsScanned) break;
+  }
+  return out.slice(0, LIMITS.argsScanned);
+}
+
+/** Only the mode-deciding words, in order; a flag's separate value word is kept with it. */
+export function modeArgs(all: readonly string[], budget: Budget = { chars: LIMITS.textPerPod }): string[] {
+  const out: string[] = [];
+  const keep = (w: string): void => {
+    const c = cut(w);
+    if (c.length > budget.chars) return;
+    budget.chars -= c.length;
+    out.push(c);
+  };
+  for (let i = 0; i < all.length && out.length < LIMITS.args; i++) {
+    const w = all[i]!;
+    if (!w.startsWith('-')) {
+      if (SUBCOMMANDS.has(w)) keep(w);
+      continue;
+    }
+    const body = w.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const name = eq < 0 ? body : body.slice(0, eq);
+    const takesValue = FLAGS.get(name) ?? (isTlsFlag(name) ? name.endsWith('File') || name.endsWith('-file') || name.endsWith('.file') || name.endsWith('-path') : undefined);
+    if (takesValue === undefined) continue;
+    keep(w);
+    const next = all[i + 1];
+    if (eq < 0 && takesValue && next !== undefined && !next.startsWith('-') && out.length < LIMITS.args) {
+      keep(next);
+      i += 1;
+    }
+  }
+  return out;
+}
+
+function modeEnv(raw: unknown, budget: Budget): Record<string, string> {
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const e of list(raw, LIMITS.argsScanned)) {
+    const o = obj(e);
+    if (!o || typeof o.name !== 'string' || !ENV.has(o.name) || typeof o.value !== 'string') continue;
+    const v = cut(o.value);
+    if (v.length > budget.chars) break;
+    budget.chars -= v.length;
+    out[o.name] = v;
+    if (++n >= LIMITS.envPerContainer) break;
+  }
+  return out;
+}
+
+function ports(raw: unknown): ContainerEvidence['ports'] {
+  const out: ContainerEvidence['ports'] = [];
+  for (const p of list(raw, LIMITS.portsPerContainer)) {
+    const o = obj(p);
+    if (!o || typeof o.containerPort !== 'number' || !Number.isInteger(o.containerPort) || o.containerPort < 1 || o.containerPort > 65535) continue;
+    const port: ContainerEvidence['ports'][number] = { containerPort: o.containerPort };
+    const name = str(o.name, 63);
+    if (name !== undefined) port.name = name;
+    // TCP is the default (ContainerEvidence says so): leave it out, one field less per port.
+    if (typeof o.protocol === 'string' && o.protocol !== 'TCP' && o.protocol.length <= 16) port.protocol = o.protocol;
+    out.push(port);
+  }
+  return out;
+}
+
+/** Characters a Pod's projection may still spend on args and env values. */
+interface Budget {
+  chars: number;
+}
+
+function container(raw: unknown, sidecar: boolean, budget: Budget): ContainerEvidence | undefined {
+  const o = obj(raw);
+  const name = str(o?.name, 63);
+  if (!o || name === undefined) return undefined;
+  const c: ContainerEvidence = {
+    name,
+    image: typeof o.image === 'string' ? cut(o.image, LIMITS.image) : '',
+    ports: ports(o.ports),
+    args: modeArgs(words(o), budget),
+    env: modeEnv(o.env, budget),
+  };
+  if (sidecar) c.sidecar = true;
+  return c;
+}
+
+/**
+ * The Pod's owner: its controller ownerReference, with a ReplicaSet named `<deployment>-<pod-template-hash>`
+ * read as that Deployment (the deployment controller names the ReplicaSets it creates so, and stamps the hash on
+ * their Pods as `pod-template-hash`: pkg/controller/deployment/sync.go, getNewReplicaSet). No controller: the Pod.
+ */
+function ownerOf(md: Obj, podName: string): { kind: string; name: string } {
+  const refs = list(md.ownerReferences, 16).map(obj);
+  const ctrl = refs.find((r) => r?.controller === true);
+  const kind = str(ctrl?.kind, 63);
+  const name = str(ctrl?.name);
+  if (kind === undefined || name === undefined) return { kind: 'Pod', name: podName };
+  const hash = obj(md.labels)?.['pod-template-hash'];
+  if (kind === 'ReplicaSet' && typeof hash === 'string' && hash !== '' && name.endsWith(`-${hash}`) && name.length > hash.length + 1) {
+    return { kind: 'Deployment', name: name.slice(0, -(hash.length + 1)) };
+  }
+  return { kind, name };
+}
+
+function isReady(status: Obj | undefined): boolean {
+  return list(status?.conditions, 32).some((c) => obj(c)?.type === 'Ready' && obj(c)?.status === 'True');
+}
+
+/**
+ * A Pod (as the API or `kubectl get -o yaml` gives it) → its projection; undefined when it is not a Pod.
+ * The main container is the one `kubectl.kubernetes.io/default-container` names (kubectl's convention,
+ * staging/src/k8s.io/kubectl/pkg/cmd/util/podcmd/podcmd.go), else the first; every other container, and an init
+ * container with `restartPolicy: Always` (a native sidecar, KEP-753), is marked `sidecar`.
+ */
+export function projectPod(pod: unknown): PodProjection | undefined {
+  const o = obj(pod);
+  if (!o || (o.kind !== undefined && o.kind !== 'Pod')) return undefined;
+  const md = obj(o.metadata);
+  const name = str(md?.name);
+  if (!md || name === undefined) return undefined;
+  const namespace = str(md.namespace, 63) ?? 'default';
+  const spec = obj(o.spec) ?? {};
+  const status = obj(o.status);
+  const main = obj(md.annotations)?.['kubectl.kubernetes.io/default-container'];
+  const raw = list(spec.containers, LIMITS.containers);
+  const mainIndex = Math.max(0, typeof main === 'string' ? raw.findIndex((c) => obj(c)?.name === main) : 0);
+  const containers: ContainerEvidence[] = [];
+  const budget: Budget = { chars: LIMITS.textPerPod };
+  // The main container spends the budget first, whatever its place in the Pod.
+  const projected = raw.map((c, i) => (i === mainIndex ? container(c, false, budget) : undefined));
+  raw.forEach((c, i) => {
+    const ce = i === mainIndex ? projected[i] : container(c, true, budget);
+    if (ce) containers.push(ce);
+  });
+  for (const c of list(spec.initContainers, LIMITS.containers)) {
+    if (containers.length >= LIMITS.containers) break;
+    if (obj(c)?.restartPolicy !== 'Always') continue;
+    const ce = container(c, true, budget);
+    if (ce) containers.push(ce);
+  }
+  const labels: Record<string, string> = {};
+  let n = 0;
+  const rawLabels = obj(md.labels) ?? {};
+  for (const k of Object.keys(rawLabels).sort()) {
+    const v = rawLabels[k];
+    if (!keptLabel(k) || typeof v !== 'string' || k.length > LIMITS.labelKey || v.length > LIMITS.labelValue) continue;
+    labels[k] = v;
+    if (++n >= LIMITS.labels) break;
+  }
+  const owner = ownerOf(md, name);
+  // The owner is part of the key: Pods of two owners never share an object, whatever their specs.
+  const shape = { owner, containers, labels };
+  const workload = workloads.intern(JSON.stringify(shape), () => deepFreeze(shape));
+  const projection: PodProjection = { namespace, name, workload, ready: isReady(status), labels: selectorLabels(md.labels, name) };
+  if (status?.phase === 'Succeeded' || status?.phase === 'Failed') projection.terminal = true;
+  return projection;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v as object)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// EndpointSlice projection.
+
+export interface SliceProjection {
+  namespace: string;
+  name: string;
+  /** The Service the slice belongs to (label `kubernetes.io/service-name`). */
+  service: string;
+  /** Endpoints that name a Pod (targetRef kind Pod); one per Pod. */
+  pods: { name: string; ready: boolean }[];
+  /** Endpoints that name no Pod (a hand-made slice, a node, an external address). */
+  others?: number;
+}
+
+/**
+ * An EndpointSlice (discovery.k8s.io/v1, or v1beta1 — same fields for what is read here) → the Pods it lists.
+ * An endpoint's `conditions.ready` absent means ready ("nil should be interpreted as true", EndpointConditions in
+ * staging/src/k8s.io/api/discovery/v1/types.go). Undefined for a slice without the service-name label.
+ */
+export function projectEndpointSlice(slice: unknown): SliceProjection | undefined {
+  const o = obj(slice);
+  if (!o || (o.kind !== undefined && o.kind !== 'EndpointSlice')) return undefined;
+  const md = obj(o.metadata);
+  const name = str(md?.name);
+  const service = str(obj(md?.labels)?.['kubernetes.io/service-name']);
+  if (!md || name === undefined || service === undefined) return undefined;
+  const byPod = new Map<string, boolean>();
+  let others = 0;
+  for (const e of list(o.endpoints, LIMITS.endpointsPerSlice)) {
+    const ep = obj(e);
+    if (!ep) continue;
+    const ref = obj(ep.targetRef);
+    const pod = ref?.kind === 'Pod' ? str(ref.name) : undefined;
+    if (pod === undefined) {
+      others += 1;
+      continue;
+    }
+    const ready = obj(ep.conditions)?.ready !== false;
+    byPod.set(pod, (byPod.get(pod) ?? false) || ready);
+  }
+  const out: SliceProjection = {
+    namespace: str(md.namespace, 63) ?? 'default',
+    name,
+    service,
+    pods: [...byPod].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([n, ready]) => ({ name: n, ready })),
+  };
+  if (others > 0) out.others = others;
+  return out;
+}
+
+function sameSlice(a: SliceProjection, b: SliceProjection): boolean {
+  if (a.service !== b.service || a.pods.length !== b.pods.length || (a.others ?? 0) !== (b.others ?? 0)) return false;
+  return a.pods.every((p, i) => p.name === b.pods[i]!.name && p.ready === b.pods[i]!.ready);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The index.
+
+interface NamespacePods {
+  byName: Map<string, PodProjection>;
+  /** Pods by their (interned) label set, and label sets by `key=value`: a selector finds its Pods without a scan. */
+  byLabels: Map<Readonly<Record<string, string>>, Set<string>>;
+  byPair: Map<string, Set<Readonly<Record<string, string>>>>;
+}
+
+function pair(k: string, v: string): string {
+  return `${k}\0${v}`;
+}
+
+function selectorOf(service: ServiceView): Record<string, string> | undefined {
+  const s = service.spec.selector;
+  // An empty selector manages no endpoints (the EndpointSlice controller skips it), so it selects nothing here.
+  return s !== undefined && Object.keys(s).length > 0 ? s : undefined;
+}
+
+/**
+ * Service → EndpointSlices → Pods → workloads. Mutations return the keys (`namespace/name`) of the Services whose
+ * evidence may have changed, so only those are re-detected. A Service that has a selector but no EndpointSlice
+ * falls back to the Pods its selector matches; such Services are remembered (when evidenceFor asks) so a Pod
+ * change reaches them too.
+ */
+export class WorkloadIndex {
+  private readonly pods = new Map<string, NamespacePods>();
+  private readonly slices = new Map<string, SliceProjection>();
+  private readonly slicesOf = new Map<string, Set<string>>();
+  /** `ns/pod` → the slice keys that list it (an array: usually one, two for a dual-stack Service). */
+  private readonly podSlices = new Map<string, string[]>();
+  /** Services decided by selector (no slices when last asked): ns → name → selector. */
+  private readonly fallback = new Map<string, Map<string, Record<string, string>>>();
+
+  upsertPod(pod: PodProjection): string[] {
+    let ns = this.pods.get(pod.namespace);
+    if (!ns) {
+      ns = { byName: new Map(), byLabels: new Map(), byPair: new Map() };
+      this.pods.set(pod.namespace, ns);
+    }
+    const old = ns.byName.get(pod.name);
+    if (old && old.workload === pod.workload && old.ready === pod.ready && old.labels === pod.labels && old.terminal === pod.terminal) return [];
+    if (old) this.unlinkLabels(ns, old);
+    ns.byName.set(pod.name, pod);
+    this.linkLabels(ns, pod);
+    return this.affectedByPod(pod, old);
+  }
+
+  deletePod(namespace: string, name: string): string[] {
+    const ns = this.pods.get(namespace);
+    const old = ns?.byName.get(name);
+    if (!ns || !old) return [];
+    ns.byName.delete(name);
+    this.unlinkLabels(ns, old);
+    if (ns.byName.size === 0) this.pods.delete(namespace);
+    return this.affectedByPod(old, undefined);
+  }
+
+  upsertSlice(slice: SliceProjection): string[] {
+    const key = `${slice.namespace}/${slice.name}`;
+    const old = this.slices.get(key);
+    if (old && sameSlice(old, slice)) {
+      this.slices.set(key, slice);
+      return [];
+    }
+    if (old) this.unlinkSlice(key, old);
+    this.slices.set(key, slice);
+    const svc = `${slice.namespace}/${slice.service}`;
+    let set = this.slicesOf.get(svc);
+    if (!set) this.slicesOf.set(svc, (set = new Set()));
+    set.add(key);
+    for (const p of slice.pods) {
+      const pk = `${slice.namespace}/${p.name}`;
+      const arr = this.podSlices.get(pk);
+      if (arr) arr.push(key);
+      else this.podSlices.set(pk, [key]);
+    }
+    // Slices now decide this Service; it no longer needs the selector fallback.
+    this.fallback.get(slice.namespace)?.delete(slice.service);
+    const affected = [svc];
+    if (old && old.service !== slice.service) affected.push(`${old.namespace}/${old.service}`);
+    return affected;
+  }
+
+  deleteSlice(namespace: string, name: string): string[] {
+    const key = `${namespace}/${name}`;
+    const old = this.slices.get(key);
+    if (!old) return [];
+    this.unlinkSlice(key, old);
+    this.slices.delete(key);
+    return [`${namespace}/${old.service}`];
+  }
+
+  /** Drops what the index remembers about a deleted Service (its selector, for the fallback). */
+  forgetService(namespace: string, name: string): void {
+    const m = this.fallback.get(namespace);
+    m?.delete(name);
+    if (m?.size === 0) this.fallback.delete(namespace);
+  }
+
+  /** Evidence for a Service, or undefined when none is known (no slices, no selector-matching pods). */
+  evidenceFor(service: ServiceView): ServiceEvidence | undefined {
+    const { namespace, name } = service.metadata;
+    const sliceKeys = this.slicesOf.get(`${namespace}/${name}`);
+    const selector = selectorOf(service);
+    if (sliceKeys !== undefined && sliceKeys.size > 0) {
+      this.forgetService(namespace, name);
+      return this.fromSlices(namespace, sliceKeys);
+    }
+    if (selector === undefined) {
+      this.forgetService(namespace, name);
+      return undefined;
+    }
+    let m = this.fallback.get(namespace);
+    if (!m) this.fallback.set(namespace, (m = new Map()));
+    m.set(name, selector);
+    const members = this.matching(namespace, selector).filter((p) => p.terminal !== true);
+    return { workloads: group(members.map((p) => [p, p.ready])), resources: [] };
+  }
+
+  size(): { pods: number; slices: number; workloads: number } {
+    let pods = 0;
+    const distinct = new Set<WorkloadEvidenceRef>();
+    for (const ns of this.pods.values()) {
+      pods += ns.byName.size;
+      for (const p of ns.byName.values()) distinct.add(p.workload);
+    }
+    return { pods, slices: this.slices.size, workloads: distinct.size };
+  }
+
+  private fromSlices(namespace: string, sliceKeys: ReadonlySet<string>): ServiceEvidence | undefined {
+    // A Pod may be listed by two slices (IPv4 and IPv6): ready when either says so.
+    const listed = new Map<string, boolean>();
+    let others = 0;
+    for (const k of sliceKeys) {
+      const s = this.slices.get(k);
+      if (!s) continue;
+      others += s.others ?? 0;
+      for (const p of s.pods) listed.set(p.name, (listed.get(p.name) ?? false) || p.ready);
+    }
+    const ns = this.pods.get(namespace);
+    const members: Array<[PodProjection, boolean]> = [];
+    for (const [podName, ready] of listed) {
+      const pod = ns?.byName.get(podName);
+      if (pod) members.push([pod, ready]);
+    }
+    // Endpoints exist but none is a Pod this index knows (not listed yet, a dump without Pods, addresses that are
+    // not Pods): nothing can be said, rather than "nothing serves".
+    if (members.length === 0 && (listed.size > 0 || others > 0)) return undefined;
+    return { workloads: group(members), resources: [] };
+  }
+
+  private matching(namespace: string, selector: Record<string, string>): PodProjection[] {
+    const ns = this.pods.get(namespace);
+    if (!ns) return [];
+    const keys = Object.keys(selector);
+    // Candidates from the rarest indexed pair; the per-Pod StatefulSet labels are not indexed, checked per Pod.
+    let best: Set<Readonly<Record<string, string>>> | undefined;
+    for (const k of keys) {
+      if (k === POD_NAME_LABEL || k === POD_INDEX_LABEL) continue;
+      const set = ns.byPair.get(pair(k, selector[k]!));
+      if (!set) return [];
+      if (best === undefined || set.size < best.size) best = set;
+    }
+    const out: PodProjection[] = [];
+    const sets = best ?? ns.byLabels.keys();
+    for (const labels of sets) {
+      for (const podName of ns.byLabels.get(labels) ?? []) {
+        const pod = ns.byName.get(podName)!;
+        if (keys.every((k) => podLabel(pod, k) === selector[k])) out.push(pod);
+      }
+    }
+    return out;
+  }
+
+  private linkLabels(ns: NamespacePods, pod: PodProjection): void {
+    let names = ns.byLabels.get(pod.labels);
+    if (!names) {
+      ns.byLabels.set(pod.labels, (names = new Set()));
+      for (const [k, v] of Object.entries(pod.labels)) {
+        if (k.includes('\0')) continue;
+        const p = pair(k, v);
+        let sets = ns.byPair.get(p);
+        if (!sets) ns.byPair.set(p, (sets = new Set()));
+        sets.add(pod.labels);
+      }
+    }
+    names.add(pod.name);
+  }
+
+  private unlinkLabels(ns: NamespacePods, pod: PodProjection): void {
+    const names = ns.byLabels.get(pod.labels);
+    if (!names) return;
+    names.delete(pod.name);
+    if (names.size > 0) return;
+    ns.byLabels.delete(pod.labels);
+    for (const [k, v] of Object.entries(pod.labels)) {
+      const p = pair(k, v);
+      const sets = ns.byPair.get(p);
+      sets?.delete(pod.labels);
+      if (sets?.size === 0) ns.byPair.delete(p);
+    }
+  }
+
+  private unlinkSlice(key: string, old: SliceProjection): void {
+    const svc = `${old.namespace}/${old.service}`;
+    const set = this.slicesOf.get(svc);
+    set?.delete(key);
+    if (set?.size === 0) this.slicesOf.delete(svc);
+    for (const p of old.pods) {
+      const pk = `${old.namespace}/${p.name}`;
+      const arr = this.podSlices.get(pk);
+      if (!arr) continue;
+      const i = arr.indexOf(key);
+      if (i >= 0) arr.splice(i, 1);
+      if (arr.length === 0) this.podSlices.delete(pk);
+    }
+  }
+
+  private affectedByPod(pod: PodProjection, old: PodProjection | undefined): string[] {
+    const out = new Set<string>();
+    for (const sk of this.podSlices.get(`${pod.namespace}/${pod.name}`) ?? []) {
+      const s = this.slices.get(sk);
+      if (s) out.add(`${s.namespace}/${s.service}`);
+    }
+    const fb = this.fallback.get(pod.namespace);
+    if (fb) {
+      for (const [svc, selector] of fb) {
+        const hit = (p: PodProjection) => Object.keys(selector).every((k) => podLabel(p, k) === selector[k]);
+        if (hit(pod) || (old !== undefined && hit(old))) out.add(`${pod.namespace}/${svc}`);
+      }
+    }
+    return [...out];
+  }
+}
+
+/**
+ * One WorkloadEvidence per owner. During a rollout an owner's Pods may carry two specs (old and new image): the
+ * entry counts all its Pods and shows the spec most of its ready Pods run (then most Pods; then the first by key).
+ */
+function group(members: ReadonlyArray<readonly [PodProjection, boolean]>): WorkloadEvidence[] {
+  const byOwner = new Map<string, { pods: number; ready: number; specs: Map<WorkloadEvidenceRef, [number, number]> }>();
+  for (const [pod, ready] of members) {
+    const w = pod.workload;
+    const key = `${w.owner.kind}/${w.owner.name}`;
+    let g = byOwner.get(key);
+    if (!g) byOwner.set(key, (g = { pods: 0, ready: 0, specs: new Map() }));
+    g.pods += 1;
+    if (ready) g.ready += 1;
+    const c = g.specs.get(w) ?? [0, 0];
+    c[0] += ready ? 1 : 0;
+    c[1] += 1;
+    g.specs.set(w, c);
+  }
+  const out: WorkloadEvidence[] = [];
+  for (const key of [...byOwner.keys()].sort()) {
+    const g = byOwner.get(key)!;
+    let pick: WorkloadEvidenceRef | undefined;
+    let score: [number, number] = [-1, -1];
+    for (const [w, c] of g.specs) {
+      if (c[0] > score[0] || (c[0] === score[0] && c[1] > score[1])) {
+        pick = w;
+        score = c;
+      }
+    }
+    const w = pick!;
+    out.push({ owner: w.owner, pods: g.pods, ready: g.ready, containers: w.containers as ContainerEvidence[], labels: w.labels as Record<string, string> });
+  }
+  return out;
+}
+
+/** How many distinct workload projections are alive (for tests and the bench). */
+export function internedWorkloads(): number {
+  return workloads.size;
+}
