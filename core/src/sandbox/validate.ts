@@ -71,16 +71,41 @@ const httpUrl = z
     }
   }, 'must be an absolute http(s) URL without credentials');
 
+// A dotted path into a JSON answer ("version.number"): plain segments only, so it can be named in explain as is.
+const jsonPath = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/, 'must be a dotted JSON path of letters, digits, "_" and "-", e.g. "version.number"');
+
+// What the host must verify an endpoint is (Detection.identity). Bounded: the host evaluates it on every probe.
+const identitySchema = z
+  .strictObject({
+    path: healthPath,
+    contains: z.array(z.string().min(1).max(256)).max(8, 'at most 8 strings').optional(),
+    json: z
+      .record(jsonPath, z.union([z.string().max(256), z.number(), z.boolean()]))
+      .refine((r) => Object.keys(r).length <= 8, 'at most 8 conditions')
+      .optional(),
+    key: jsonPath.optional(),
+    what: z.string().min(1).max(64).optional(),
+  })
+  .refine((i) => (i.contains?.length ?? 0) > 0 || Object.keys(i.json ?? {}).length > 0, {
+    message: 'an identity check needs something to check: "contains" or "json"',
+  });
+
 const detectionSchema = z
   .strictObject({
     port: z.union([z.string().min(1).max(63), z.number().int().min(1).max(65535)]).optional(),
-    scheme: z.enum(['http', 'https']).optional(),
+    // 'auto' (API version 2): the host settles it by probing, https first (health/checker.ts).
+    scheme: z.enum(['http', 'https', 'auto']).optional(),
     path: apiPath.optional(),
     type: dnsLabel.optional(),
     health: z.union([z.null(), z.strictObject({ path: healthPath })]).optional(),
     endpoint: httpUrl.optional(),
     // Any short text here: detection/resolve.ts checks the mode, so a Service's wrong annotation is its fault.
     mcp: z.strictObject({ mode: z.string().min(1).max(256) }).optional(),
+    identity: identitySchema.optional(),
   })
   .refine((d) => d.port !== undefined || d.endpoint !== undefined, { message: 'a detection needs a port (or a full endpoint URL)' });
 
@@ -96,7 +121,8 @@ export function validateDetection(value: unknown): Validated<Detection> {
 // faults:
 //   1. Only the fields that carry free text a Service's owner may have written can be the input's fault: `path`,
 //      `health.path` and `endpoint`. Any other problem in the answer (a wrong type, an unknown key, a bad port,
-//      scheme or type, no port nor endpoint) is the plugin's, and so is any answer with such a problem besides.
+//      scheme or type, no port nor endpoint, an identity check — the plugin's own knowledge of its product) is the
+//      plugin's, and so is any answer with such a problem besides.
 //   2. The defect must lie in text the plugin received from the Service: replace (once, case-insensitively, a
 //      leading "/" and surrounding blanks aside) one of the Service's own strings — annotation and label values,
 //      its name, port names, externalName — found in the rejected value by a harmless "x", or failing that all of
