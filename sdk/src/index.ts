@@ -5,6 +5,7 @@ import type { DetectorDefinition, PluginExport } from './types.js';
 
 export * from './types.js';
 export * from './evidence.js';
+export * from './identity.js';
 export { MANIFEST_BANNER_PREFIX, manifestBanner, readManifestBanner } from './banner.js';
 export type { BannerInfo, SdkProvenance } from './banner.js';
 export { DNS_LABEL, SEMVER, isDnsLabel } from './names.js';

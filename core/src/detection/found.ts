@@ -20,6 +20,9 @@ export function foundService(d: DetectedService): FoundService {
     path: e.path,
     healthPath: e.healthPath,
     ...(e.mcp !== undefined ? { mcp: { mode: e.mcp.mode } } : {}),
+    ...(e.identity !== undefined ? { identity: structuredClone(e.identity) } : {}),
+    // The scheme is a first guess until the health stage settles it; publication rewrites this endpoint's URLs then.
+    ...(e.schemeAuto ? { schemeAuto: true } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
 // Attempts and retries, shared by both probers: 1 + retries attempts, retried only while unhealthy (a service
-// that wants credentials will not change its mind), with a short linearly growing pause between attempts.
+// that wants credentials will not change its mind, nor one that answered as another product), with a short
+// linearly growing pause between attempts.
 import type { Clock } from '../clock.js';
+import type { IdentityOutcome } from './identity.js';
 import type { AnsweredState, HealthResult, ProbeMode } from './types.js';
 
 /** What one attempt found. */
@@ -9,6 +11,7 @@ export interface Verdict {
   status?: number;
   reason?: string;
   latencyMs: number;
+  identity?: IdentityOutcome;
 }
 
 export interface AttemptPolicy {
@@ -49,7 +52,7 @@ export async function runAttempts(attempt: () => Promise<Verdict>, via: ProbeMod
       // A prober bug must not escape as a rejection: it is an unhealthy result like any other.
       verdict = { state: 'unhealthy', reason: `probe failed: ${err instanceof Error ? err.message : String(err)}`, latencyMs: 0 };
     }
-    if (verdict.state !== 'unhealthy') break;
+    if (verdict.state !== 'unhealthy' || verdict.identity?.state === 'mismatch') break;
   }
   const v = verdict ?? { state: 'unhealthy' as const, reason: 'aborted', latencyMs: 0 };
   return {
@@ -60,5 +63,6 @@ export async function runAttempts(attempt: () => Promise<Verdict>, via: ProbeMod
     latencyMs: v.latencyMs,
     via,
     attempts: made,
+    ...(v.identity !== undefined ? { identity: v.identity } : {}),
   };
 }

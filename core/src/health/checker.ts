@@ -62,11 +62,18 @@ interface Entry {
   again?: Deferred;
   abort?: AbortController;
   retired: boolean;
+  /** For a `schemeAuto` target: the scheme that answered last, tried first next time. */
+  scheme?: 'http' | 'https';
 }
 
 /** Everything that, when changed, makes an old result meaningless. */
 export function fingerprint({ target: t, settings: s }: HealthTarget): string {
-  return JSON.stringify([t.namespace, t.name, t.scheme, t.host, t.port, t.portName ?? null, t.healthPath, t.url, s.enabled, s.path ?? null, s.timeoutMs, s.retries, s.tlsVerify]);
+  return JSON.stringify([t.namespace, t.name, t.scheme, t.host, t.port, t.portName ?? null, t.healthPath, t.url, t.identity ?? null, t.schemeAuto ?? false, s.enabled, s.path ?? null, s.timeoutMs, s.retries, s.tlsVerify]);
+}
+
+/** Publication reads the settled scheme and the identity value too: a change there is a change. */
+function sameIdentity(a: HealthResult, b: HealthResult): boolean {
+  return a.scheme === b.scheme && a.identity?.state === b.identity?.state && a.identity?.value === b.identity?.value;
 }
 
 /** A stable fraction in [0, 1) from a key (FNV-1a); exported for tests. */
@@ -196,7 +203,10 @@ export class HealthChecker {
     return out;
   }
 
-  /** Called when a key's state or reason changes (including its first result). Returns an unsubscribe function. */
+  /**
+   * Called when a key's state, reason, settled scheme or identity verdict changes (including its first result).
+   * Returns an unsubscribe function.
+   */
   onChange(listener: HealthListener): () => void {
     this.listeners.push(listener);
     return () => {
@@ -233,7 +243,7 @@ export class HealthChecker {
       const started = performance.now();
       let result: HealthResult;
       try {
-        result = await this.prober.probe(e.target, e.settings, abort.signal);
+        result = e.target.schemeAuto ? await this.probeAuto(e, abort.signal) : await this.prober.probe(e.target, e.settings, abort.signal);
       } catch (err) {
         // Probers return failures as values; a throw is a bug, reported like any failure rather than lost.
         const reason = `probe failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -247,6 +257,31 @@ export class HealthChecker {
     } finally {
       release();
     }
+  }
+
+  /**
+   * `scheme: 'auto'`: the scheme that answered last (at first https, what a TLS-by-default server needs), then the
+   * other one. The first that is not unhealthy settles it — an http server fails the TLS handshake, and a TLS
+   * server spoken to in plain HTTP resets or answers 400, which an identity check does not take for the product.
+   * Every probe re-checks, so a server that switches is followed.
+   */
+  private async probeAuto(e: Entry, signal: AbortSignal): Promise<HealthResult> {
+    const first = e.scheme ?? e.target.scheme;
+    const tried: Array<{ scheme: 'http' | 'https'; result: HealthResult }> = [];
+    for (const scheme of [first, first === 'https' ? ('http' as const) : ('https' as const)]) {
+      const result = await this.prober.probe({ ...e.target, scheme }, e.settings, signal);
+      if (result.state !== 'unhealthy') {
+        e.scheme = scheme;
+        return { ...result, scheme };
+      }
+      tried.push({ scheme, result });
+      if (signal.aborted) break;
+    }
+    // Neither answered as it should: say what each did; a mismatch says most about what is there.
+    const base = tried.find((t) => t.result.identity?.state === 'mismatch') ?? tried[0]!;
+    const reason = tried.map((t) => `${t.scheme}: ${t.result.reason ?? t.result.state}`).join('; ');
+    const { scheme: _none, ...rest } = base.result;
+    return { ...rest, reason, ...(base.result.identity ? { identity: { ...base.result.identity, reason } } : {}) };
   }
 
   private scheduleNext(e: Entry): void {
@@ -270,7 +305,7 @@ export class HealthChecker {
   private record(e: Entry, result: HealthResult): void {
     const previous = e.result;
     e.result = result;
-    if (previous && previous.state === result.state && previous.reason === result.reason) return;
+    if (previous && previous.state === result.state && previous.reason === result.reason && sameIdentity(previous, result)) return;
     for (const listener of this.listeners.slice()) {
       try {
         listener(e.key, result, previous);

@@ -1,6 +1,7 @@
 // Direct probes: one GET to scheme://host:port<path> from inside the cluster, where Service DNS names resolve.
 // The path is the detector's override, else the plugin's health path, else "/" (any answer from the root still
-// shows the port serves HTTP). Nothing identifying is sent: no credentials, no cookies, a fresh socket per
+// shows the port serves HTTP); with an identity check, its path, and the answer must be what the detection
+// claimed (health/identity.ts). Nothing identifying is sent: no credentials, no cookies, a fresh socket per
 // probe (no shared agent), and no proxy from the environment. https certificates are checked only with
 // tlsVerify, and SNI/Host keep the Service's name even when `resolveHost` redirects the connection.
 import { isIP } from 'node:net';
@@ -9,6 +10,7 @@ import type { Clock } from '../clock.js';
 import { DEFAULT_BACKOFF_MS, runAttempts } from './attempts.js';
 import type { Verdict } from './attempts.js';
 import { DEFAULT_MAX_BODY_BYTES, PROBE_USER_AGENT, httpGet } from './http-get.js';
+import { MAX_IDENTITY_BODY_BYTES, judgeIdentity } from './identity.js';
 import { classify, probePath, statusReason } from './types.js';
 import type { HealthResult, ProbeSettings, ProbeTarget, Prober } from './types.js';
 
@@ -46,10 +48,12 @@ export function createDirectProber(options: DirectProberOptions = {}): Prober {
         ...(target.scheme === 'https' && isIP(target.host) === 0 ? { servername: target.host } : {}),
       },
       timeoutMs: settings.timeoutMs,
-      maxBodyBytes,
+      // An identity answer is read whole (bounded); a plain health probe needs only the status.
+      maxBodyBytes: target.identity ? MAX_IDENTITY_BODY_BYTES : maxBodyBytes,
       ...(signal ? { signal } : {}),
     });
     if (!out.ok) return { state: 'unhealthy', reason: out.reason, latencyMs: out.latencyMs };
+    if (target.identity) return { ...judgeIdentity(target.identity, out.status, out.body), status: out.status, latencyMs: out.latencyMs };
     const reason = statusReason(out.status, path);
     return { state: classify(out.status), status: out.status, ...(reason !== undefined ? { reason } : {}), latencyMs: out.latencyMs };
   }

@@ -14,6 +14,8 @@ export type { DirectProberOptions } from './direct.js';
 export { createProxyProber, proxyPath, RBAC_HINT } from './proxy.js';
 export type { ProxyProberOptions } from './proxy.js';
 export { HealthChecker } from './checker.js';
+export { MAX_IDENTITY_BODY_BYTES, judgeIdentity, settleIdentities } from './identity.js';
+export type { IdentityLeftOut, IdentityOutcome, IdentityState, Settled } from './identity.js';
 export type { HealthCheckerOptions, HealthListener, HealthObserver, HealthTarget } from './checker.js';
 
 /** In a pod Service DNS names resolve, so probe directly; from outside (kubeconfig) go through the API server. */

@@ -12,6 +12,7 @@ import type { Clock } from '../clock.js';
 import { DEFAULT_BACKOFF_MS, runAttempts } from './attempts.js';
 import type { Verdict } from './attempts.js';
 import { DEFAULT_MAX_BODY_BYTES, PROBE_USER_AGENT, httpGet } from './http-get.js';
+import { MAX_IDENTITY_BODY_BYTES, judgeIdentity } from './identity.js';
 import { classify, probePath, statusReason } from './types.js';
 import type { HealthResult, ProbeSettings, ProbeTarget, Prober } from './types.js';
 
@@ -69,10 +70,14 @@ export function apiStatusOf(body: Buffer): ApiStatus | undefined {
   }
 }
 
-/** Exported for tests: what an answer through the proxy means (pure). */
-export function interpretProxyAnswer(status: number, body: Buffer, path: string): Omit<Verdict, 'latencyMs'> {
+/**
+ * Exported for tests: what an answer through the proxy means (pure). The backend's own answer is judged like a
+ * direct one, against the identity check when the target has one.
+ */
+export function interpretProxyAnswer(status: number, body: Buffer, path: string, identity?: ProbeTarget['identity']): Omit<Verdict, 'latencyMs'> {
   const own = status >= 400 ? apiStatusOf(body) : undefined;
   if (!own) {
+    if (identity) return { ...judgeIdentity(identity, status, body), status };
     const reason = statusReason(status, path);
     return { state: classify(status), status, ...(reason !== undefined ? { reason } : {}) };
   }
@@ -106,12 +111,13 @@ export function createProxyProber(options: ProxyProberOptions): Prober {
     const url = new URL(`${cluster.server.replace(/\/+$/, '')}${proxied}`);
     const path = probePath(target, settings);
     try {
-      const out = await httpGet(url, { request, timeoutMs: settings.timeoutMs, maxBodyBytes, ...(signal ? { signal } : {}) });
+      const limit = target.identity ? MAX_IDENTITY_BODY_BYTES : maxBodyBytes;
+      const out = await httpGet(url, { request, timeoutMs: settings.timeoutMs, maxBodyBytes: limit, ...(signal ? { signal } : {}) });
       if (!out.ok) {
         const reason = out.failure === 'timeout' || out.failure === 'aborted' ? out.reason : `API server unreachable: ${out.reason}`;
         return { state: 'unhealthy', reason, latencyMs: out.latencyMs };
       }
-      return { ...interpretProxyAnswer(out.status, out.body, path), latencyMs: out.latencyMs };
+      return { ...interpretProxyAnswer(out.status, out.body, path, target.identity), latencyMs: out.latencyMs };
     } finally {
       // The client makes a new agent per call; let its sockets go rather than pile up.
       if (request.agent instanceof Agent) request.agent.destroy();

@@ -1,6 +1,8 @@
 // Health-check vocabulary: what is probed (ProbeTarget), how (ProbeSettings), what came back (HealthResult),
 // and the one rule that turns an HTTP status into a state. No I/O here.
+import type { IdentityCheck } from '@kubernaut/toolset-sdk';
 import type { Endpoint } from '../detection/resolve.js';
+import type { IdentityOutcome } from './identity.js';
 
 /** How probes reach a Service: straight to its cluster DNS name, or through the API server's service proxy. */
 export type ProbeMode = 'direct' | 'proxy';
@@ -30,6 +32,10 @@ export interface ProbeTarget {
   healthPath: string | null;
   /** The published URL (for display; probes are built from scheme, host, port and path). */
   url: string;
+  /** Verify what the endpoint is (Detection.identity): the probe GETs this path and reads its answer. */
+  identity?: IdentityCheck;
+  /** The scheme is the host's to settle (`scheme: 'auto'`): `scheme` is only the first one tried. */
+  schemeAuto?: boolean;
 }
 
 export interface ProbeSettings {
@@ -56,6 +62,10 @@ export interface HealthResult {
   via: ProbeMode | 'none';
   /** How many attempts were made (1 + retries used). */
   attempts?: number;
+  /** The identity check's verdict, for a target that asked for one. */
+  identity?: IdentityOutcome;
+  /** For a `schemeAuto` target: the scheme that answered (absent while neither does). */
+  scheme?: 'http' | 'https';
 }
 
 /** Probes one target. Never rejects: every failure is an unhealthy result with a reason. */
@@ -83,14 +93,20 @@ export function statusReason(status: number, path: string): string | undefined {
   return undefined;
 }
 
-/** The path actually probed: the detector's override, else the plugin's health path, else "/". */
+/**
+ * The path actually probed: the identity path when the detection asked to verify identity (its answer says both
+ * that the endpoint is up and what it is), else the detector's override, else the plugin's health path, else "/".
+ */
 export function probePath(target: ProbeTarget, settings: ProbeSettings): string {
-  const path = settings.path ?? target.healthPath ?? '/';
+  const path = target.identity?.path ?? settings.path ?? target.healthPath ?? '/';
   return path.startsWith('/') ? path : `/${path}`;
 }
 
 /** A probe target for a detected Service's endpoint. */
-export function probeTarget(service: { namespace: string; name: string }, endpoint: Pick<Endpoint, 'url' | 'scheme' | 'host' | 'port' | 'portName' | 'healthPath'>): ProbeTarget {
+export function probeTarget(
+  service: { namespace: string; name: string },
+  endpoint: Pick<Endpoint, 'url' | 'scheme' | 'host' | 'port' | 'portName' | 'healthPath' | 'identity' | 'schemeAuto'>,
+): ProbeTarget {
   return {
     key: `${service.namespace}/${service.name}`,
     namespace: service.namespace,
@@ -101,5 +117,7 @@ export function probeTarget(service: { namespace: string; name: string }, endpoi
     ...(endpoint.portName !== undefined ? { portName: endpoint.portName } : {}),
     healthPath: endpoint.healthPath,
     url: endpoint.url,
+    ...(endpoint.identity !== undefined ? { identity: endpoint.identity } : {}),
+    ...(endpoint.schemeAuto ? { schemeAuto: true } : {}),
   };
 }

@@ -5,6 +5,8 @@
 // build for the API and says when the output is degraded.
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
+import { settleIdentities } from '../health/identity.js';
+import type { IdentityLeftOut } from '../health/identity.js';
 import type { HealthResult } from '../health/types.js';
 import type { ModelSnapshot } from '../model/store.js';
 import { CUSTOM_TOOLSET_KEY, OVERRIDES_KEY, OVERRIDES_TEMPLATE, renderWithinBudget, toPublishedService } from '../toolsets/index.js';
@@ -38,6 +40,11 @@ export interface Published {
   services: PublishedService[];
   /** Over the budget, the best output that fits (toolsets/budget.ts): `degraded` and `leftOut` say what is missing. */
   render: BudgetedRender;
+  /**
+   * Detected Services the identity probes leave out (health/identity.ts): a second Service of the same backend, or
+   * a `scheme: auto` endpoint no probe can settle. Not in `services`.
+   */
+  identityLeftOut: ReadonlyMap<string, IdentityLeftOut>;
 }
 
 function healthOf(r: HealthResult | undefined): ServiceHealth {
@@ -56,7 +63,9 @@ function foreignBytes(live: ConfigMapShape | undefined): number {
 
 /** What would be published now, and its rendering. Pure. */
 export function publish({ snapshot, health, config, live, maxBytes }: DesiredInputs): Published {
-  const services = snapshot.detected.map((d) =>
+  // After health, before toolsets: the settled scheme goes into the URLs, and one entry per verified backend.
+  const settled = settleIdentities(snapshot.detected, health);
+  const services = settled.detected.map((d) =>
     toPublishedService(d, {
       description: d.description ?? d.type,
       health: healthOf(health(d.key)),
@@ -71,7 +80,7 @@ export function publish({ snapshot, health, config, live, maxBytes }: DesiredInp
     foreignBytes: foreignBytes(live),
     ...(maxBytes !== undefined ? { maxBytes } : {}),
   });
-  return { services, render };
+  return { services, render, identityLeftOut: settled.leftOut };
 }
 
 /** A rendering → the desired state the reconciler merges. Throws DesiredError when it must not be written. */

@@ -4,7 +4,8 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { Daemon } from '../../daemon.js';
 import type { ConfigReloader, ReloadOutcome } from '../../config/reloader.js';
-import type { TraceStep } from '../../detection/engine.js';
+import type { DetectedService, TraceStep } from '../../detection/engine.js';
+import type { IdentityLeftOut } from '../../health/identity.js';
 import type { HealthResult } from '../../health/types.js';
 import { HttpProblem } from '../problem.js';
 
@@ -34,9 +35,32 @@ function healthFields(h: HealthResult | undefined): { healthy: boolean; health: 
   };
 }
 
+/**
+ * What the identity probe found (Detection.identity) and the scheme it settled (`scheme: auto`), for a detection
+ * that asked for either; null otherwise.
+ */
+function identityFields(endpoint: DetectedService['endpoint'], h: HealthResult | undefined, leftOut: IdentityLeftOut | undefined): Record<string, unknown> | null {
+  if (endpoint.identity === undefined && !endpoint.schemeAuto) return null;
+  const id = endpoint.identity;
+  return {
+    ...(id !== undefined
+      ? {
+          checked: { path: id.path, what: id.what ?? null, ...(id.contains ? { contains: id.contains } : {}), ...(id.json ? { json: id.json } : {}), ...(id.key ? { key: id.key } : {}) },
+          result: h?.identity?.state ?? 'pending',
+          ...(h?.identity?.reason !== undefined ? { reason: h.identity.reason } : {}),
+          ...(h?.identity?.value !== undefined ? { value: h.identity.value } : {}),
+        }
+      : {}),
+    ...(endpoint.schemeAuto ? { scheme: { auto: true, settled: h?.scheme ?? null } } : {}),
+    ...(leftOut ? { left_out: { reason: leftOut.reason, detail: leftOut.detail, ...(leftOut.duplicateOf ? { duplicate_of: leftOut.duplicateOf } : {}) } } : {}),
+  };
+}
+
 function servicesView(daemon: Daemon, filter: { namespace?: string; type?: string } = {}) {
   const snapshot = daemon.model.snapshot();
   const primaries = new Set((daemon.desired.last?.render.primaries ?? []).map((p) => p.key));
+  const identityLeftOut = daemon.desired.last?.identityLeftOut;
+  const publishedUrl = new Map((daemon.desired.last?.services ?? []).map((s) => [s.key, s.url]));
   const services = snapshot.detected
     .filter((d) => (filter.namespace === undefined || d.namespace === filter.namespace) && (filter.type === undefined || d.type === filter.type))
     .map((d) => ({
@@ -44,10 +68,12 @@ function servicesView(daemon: Daemon, filter: { namespace?: string; type?: strin
       namespace: d.namespace,
       type: d.type,
       detector: d.detector,
-      endpoint: d.endpoint.url,
+      // With scheme auto, the URL with the scheme the probe settled on.
+      endpoint: publishedUrl.get(d.key) ?? d.endpoint.url,
       ...healthFields(daemon.health.get(d.key)),
       primary: primaries.has(d.key),
       labels: d.labels,
+      ...(identityLeftOut?.has(d.key) ? { left_out: identityLeftOut.get(d.key)!.detail } : {}),
     }));
   return { services, count: services.length };
 }
@@ -101,18 +127,26 @@ export function apiRoutes({ daemon, reloader }: ApiSources): Router {
     const detected = result?.detected ?? null;
     const published = daemon.desired.last?.services.find((s) => s.key === key);
     const leftOut = daemon.desired.last?.render.leftOut.find((l) => l.key === key);
+    const identityLeftOut = daemon.desired.last?.identityLeftOut.get(key);
+    const sameBackend = identityLeftOut?.reason === 'same-backend' ? identityLeftOut : undefined;
     ctx.body = {
       service: { namespace: ctx.params.namespace, name: ctx.params.name },
-      detected: detected !== null && duplicateOf === undefined,
+      detected: detected !== null && duplicateOf === undefined && sameBackend === undefined,
       detectors: [
         ...trace.map(explainStep),
         ...order.filter((d) => !ran.has(d.name)).map((d) => ({ detector: d.name, outcome: 'skipped', reason: d.enabled ? 'not_loaded' : 'disabled' })),
       ],
-      ...(detected ? { detection: { detector: detected.detector, type: detected.type, endpoint: detected.endpoint.url, health_path: detected.endpoint.healthPath } } : {}),
-      deduplication: duplicateOf ? { duplicate_of: duplicateOf, detail: `a headless twin of ${duplicateOf}, which is published instead` } : { duplicate_of: null },
+      ...(detected ? { detection: { detector: detected.detector, type: detected.type, endpoint: published?.url ?? detected.endpoint.url, health_path: detected.endpoint.healthPath } } : {}),
+      deduplication: duplicateOf
+        ? { duplicate_of: duplicateOf, detail: `a headless twin of ${duplicateOf}, which is published instead` }
+        : sameBackend
+          ? { duplicate_of: sameBackend.duplicateOf, detail: `${sameBackend.detail}, which is published instead` }
+          : { duplicate_of: null },
       health: detected && !duplicateOf ? healthFields(daemon.health.get(key)) : null,
+      // The identity probe: what was checked, its verdict and the backend's identity value; the settled scheme.
+      identity: detected && !duplicateOf ? identityFields(detected.endpoint, daemon.health.get(key), identityLeftOut) : null,
       published: published && !leftOut ? published.health.state !== 'unhealthy' : false,
-      ...(leftOut ? { not_published: { reason: leftOut.reason, detail: leftOut.detail } } : {}),
+      ...(leftOut ? { not_published: { reason: leftOut.reason, detail: leftOut.detail } } : identityLeftOut ? { not_published: { reason: identityLeftOut.reason, detail: identityLeftOut.detail } } : {}),
       ...(result === undefined ? { note: 'not detected yet: detection is still running for this Service' } : {}),
     };
   });
