@@ -123,27 +123,52 @@ function keptLabel(key: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Interning. A Map from a canonical key to a WeakRef of the frozen object: identical projections are one object
-// while any Pod holds it, and an entry goes when the last holder does (the daemon runs for months).
+// Interning: identical projections are one frozen object while any Pod holds it, and an entry goes when the last
+// holder does (the daemon runs for months). Buckets are keyed by a 32-bit hash of the canonical JSON rather than
+// the JSON itself, so the table costs a few words per entry; a hit is confirmed by comparing the JSON.
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
 
 class Interner<T extends object> {
-  private readonly map = new Map<string, WeakRef<T>>();
-  private readonly registry = new FinalizationRegistry<string>((key) => {
-    const ref = this.map.get(key);
-    if (ref !== undefined && ref.deref() === undefined) this.map.delete(key);
-  });
+  private readonly buckets = new Map<number, WeakRef<T> | Array<WeakRef<T>>>();
+  private count = 0;
+  private readonly registry = new FinalizationRegistry<number>((hash) => this.sweep(hash));
 
-  intern(key: string, make: () => T): T {
-    const existing = this.map.get(key)?.deref();
-    if (existing !== undefined) return existing;
+  intern(canonical: string, make: () => T): T {
+    const hash = fnv1a(canonical);
+    const bucket = this.buckets.get(hash);
+    for (const ref of bucket === undefined ? [] : Array.isArray(bucket) ? bucket : [bucket]) {
+      const v = ref.deref();
+      if (v !== undefined && JSON.stringify(v) === canonical) return v;
+    }
     const value = make();
-    this.map.set(key, new WeakRef(value));
-    this.registry.register(value, key);
+    const ref = new WeakRef(value);
+    if (bucket === undefined) this.buckets.set(hash, ref);
+    else if (Array.isArray(bucket)) bucket.push(ref);
+    else this.buckets.set(hash, [bucket, ref]);
+    this.count += 1;
+    this.registry.register(value, hash);
     return value;
   }
 
+  private sweep(hash: number): void {
+    const bucket = this.buckets.get(hash);
+    if (bucket === undefined) return;
+    const live = (Array.isArray(bucket) ? bucket : [bucket]).filter((r) => r.deref() !== undefined);
+    this.count -= (Array.isArray(bucket) ? bucket.length : 1) - live.length;
+    if (live.length === 0) this.buckets.delete(hash);
+    else this.buckets.set(hash, live.length === 1 ? live[0]! : live);
+  }
+
   get size(): number {
-    return this.map.size;
+    return this.count;
   }
 }
 
@@ -170,6 +195,16 @@ export interface PodProjection {
 }
 
 const workloads = new Interner<WorkloadEvidenceRef>();
+const names = new Map<string, string>();
+
+/** One string per namespace name, not one per Pod (a parsed object brings its own copy). */
+function internName(s: string): string {
+  const had = names.get(s);
+  if (had !== undefined) return had;
+  if (names.size >= 65_536) names.clear();
+  names.set(s, s);
+  return s;
+}
 const labelSets = new Interner<Readonly<Record<string, string>>>();
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -355,7 +390,7 @@ export function projectPod(pod: unknown): PodProjection | undefined {
   const md = obj(o.metadata);
   const name = str(md?.name);
   if (!md || name === undefined) return undefined;
-  const namespace = str(md.namespace, 63) ?? 'default';
+  const namespace = internName(str(md.namespace, 63) ?? 'default');
   const spec = obj(o.spec) ?? {};
   const status = obj(o.status);
   const main = obj(md.annotations)?.['kubectl.kubernetes.io/default-container'];
@@ -442,7 +477,7 @@ export function projectEndpointSlice(slice: unknown): SliceProjection | undefine
     byPod.set(pod, (byPod.get(pod) ?? false) || ready);
   }
   const out: SliceProjection = {
-    namespace: str(md.namespace, 63) ?? 'default',
+    namespace: internName(str(md.namespace, 63) ?? 'default'),
     name,
     service,
     pods: [...byPod].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([n, ready]) => ({ name: n, ready })),
@@ -459,11 +494,20 @@ function sameSlice(a: SliceProjection, b: SliceProjection): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // The index.
 
+type LabelSet = Readonly<Record<string, string>>;
+
+/** Pods by their (interned) label set, and label sets by `key=value`: a selector finds its Pods without a scan. */
+interface LabelIndex {
+  byLabels: Map<LabelSet, Set<string>>;
+  byPair: Map<string, Set<LabelSet>>;
+}
+
 interface NamespacePods {
   byName: Map<string, PodProjection>;
-  /** Pods by their (interned) label set, and label sets by `key=value`: a selector finds its Pods without a scan. */
-  byLabels: Map<Readonly<Record<string, string>>, Set<string>>;
-  byPair: Map<string, Set<Readonly<Record<string, string>>>>;
+  /** Pod name → the keys of the slices that list it (usually one; two for a dual-stack Service). */
+  slicesOfPod: Map<string, string | string[]>;
+  /** Built on the first selector fallback in the namespace, kept up to date after; live clusters rarely need it. */
+  labels?: LabelIndex;
 }
 
 function pair(k: string, v: string): string {
@@ -476,43 +520,56 @@ function selectorOf(service: ServiceView): Record<string, string> | undefined {
   return s !== undefined && Object.keys(s).length > 0 ? s : undefined;
 }
 
+function matches(pod: PodProjection, selector: Record<string, string>): boolean {
+  for (const k in selector) if (podLabel(pod, k) !== selector[k]) return false;
+  return true;
+}
+
 /**
  * Service → EndpointSlices → Pods → workloads. Mutations return the keys (`namespace/name`) of the Services whose
  * evidence may have changed, so only those are re-detected. A Service that has a selector but no EndpointSlice
  * falls back to the Pods its selector matches; such Services are remembered (when evidenceFor asks) so a Pod
- * change reaches them too.
+ * change reaches them too, until slices appear or `forgetService`.
  */
 export class WorkloadIndex {
-  private readonly pods = new Map<string, NamespacePods>();
+  private readonly namespaces = new Map<string, NamespacePods>();
   private readonly slices = new Map<string, SliceProjection>();
   private readonly slicesOf = new Map<string, Set<string>>();
-  /** `ns/pod` → the slice keys that list it (an array: usually one, two for a dual-stack Service). */
-  private readonly podSlices = new Map<string, string[]>();
   /** Services decided by selector (no slices when last asked): ns → name → selector. */
   private readonly fallback = new Map<string, Map<string, Record<string, string>>>();
 
+  private ns(namespace: string): NamespacePods {
+    let ns = this.namespaces.get(namespace);
+    if (!ns) this.namespaces.set(namespace, (ns = { byName: new Map(), slicesOfPod: new Map() }));
+    return ns;
+  }
+
+  private dropIfEmpty(namespace: string, ns: NamespacePods): void {
+    if (ns.byName.size === 0 && ns.slicesOfPod.size === 0) this.namespaces.delete(namespace);
+  }
+
   upsertPod(pod: PodProjection): string[] {
-    let ns = this.pods.get(pod.namespace);
-    if (!ns) {
-      ns = { byName: new Map(), byLabels: new Map(), byPair: new Map() };
-      this.pods.set(pod.namespace, ns);
-    }
+    const ns = this.ns(pod.namespace);
     const old = ns.byName.get(pod.name);
-    if (old && old.workload === pod.workload && old.ready === pod.ready && old.labels === pod.labels && old.terminal === pod.terminal) return [];
-    if (old) this.unlinkLabels(ns, old);
+    if (old && old.workload === pod.workload && old.ready === pod.ready && old.labels === pod.labels && old.terminal === pod.terminal) {
+      ns.byName.set(pod.name, pod);
+      return [];
+    }
+    if (old && ns.labels) unlinkLabels(ns.labels, old);
     ns.byName.set(pod.name, pod);
-    this.linkLabels(ns, pod);
-    return this.affectedByPod(pod, old);
+    if (ns.labels) linkLabels(ns.labels, pod);
+    return this.affectedByPod(ns, pod, old);
   }
 
   deletePod(namespace: string, name: string): string[] {
-    const ns = this.pods.get(namespace);
+    const ns = this.namespaces.get(namespace);
     const old = ns?.byName.get(name);
     if (!ns || !old) return [];
     ns.byName.delete(name);
-    this.unlinkLabels(ns, old);
-    if (ns.byName.size === 0) this.pods.delete(namespace);
-    return this.affectedByPod(old, undefined);
+    if (ns.labels) unlinkLabels(ns.labels, old);
+    const affected = this.affectedByPod(ns, old, undefined);
+    this.dropIfEmpty(namespace, ns);
+    return affected;
   }
 
   upsertSlice(slice: SliceProjection): string[] {
@@ -528,14 +585,13 @@ export class WorkloadIndex {
     let set = this.slicesOf.get(svc);
     if (!set) this.slicesOf.set(svc, (set = new Set()));
     set.add(key);
+    const ns = this.ns(slice.namespace);
     for (const p of slice.pods) {
-      const pk = `${slice.namespace}/${p.name}`;
-      const arr = this.podSlices.get(pk);
-      if (arr) arr.push(key);
-      else this.podSlices.set(pk, [key]);
+      const had = ns.slicesOfPod.get(p.name);
+      ns.slicesOfPod.set(p.name, had === undefined ? key : Array.isArray(had) ? [...had, key] : [had, key]);
     }
     // Slices now decide this Service; it no longer needs the selector fallback.
-    this.fallback.get(slice.namespace)?.delete(slice.service);
+    this.forgetService(slice.namespace, slice.service);
     const affected = [svc];
     if (old && old.service !== slice.service) affected.push(`${old.namespace}/${old.service}`);
     return affected;
@@ -553,19 +609,17 @@ export class WorkloadIndex {
   /** Drops what the index remembers about a deleted Service (its selector, for the fallback). */
   forgetService(namespace: string, name: string): void {
     const m = this.fallback.get(namespace);
-    m?.delete(name);
-    if (m?.size === 0) this.fallback.delete(namespace);
+    if (m === undefined) return;
+    m.delete(name);
+    if (m.size === 0) this.fallback.delete(namespace);
   }
 
   /** Evidence for a Service, or undefined when none is known (no slices, no selector-matching pods). */
   evidenceFor(service: ServiceView): ServiceEvidence | undefined {
     const { namespace, name } = service.metadata;
     const sliceKeys = this.slicesOf.get(`${namespace}/${name}`);
+    if (sliceKeys !== undefined && sliceKeys.size > 0) return this.fromSlices(namespace, sliceKeys);
     const selector = selectorOf(service);
-    if (sliceKeys !== undefined && sliceKeys.size > 0) {
-      this.forgetService(namespace, name);
-      return this.fromSlices(namespace, sliceKeys);
-    }
     if (selector === undefined) {
       this.forgetService(namespace, name);
       return undefined;
@@ -573,14 +627,15 @@ export class WorkloadIndex {
     let m = this.fallback.get(namespace);
     if (!m) this.fallback.set(namespace, (m = new Map()));
     m.set(name, selector);
-    const members = this.matching(namespace, selector).filter((p) => p.terminal !== true);
-    return { workloads: group(members.map((p) => [p, p.ready])), resources: [] };
+    const grouper = new Grouper();
+    for (const p of this.matching(namespace, selector)) if (p.terminal !== true) grouper.add(p.workload, p.ready);
+    return { workloads: grouper.result(), resources: [] };
   }
 
   size(): { pods: number; slices: number; workloads: number } {
     let pods = 0;
     const distinct = new Set<WorkloadEvidenceRef>();
-    for (const ns of this.pods.values()) {
+    for (const ns of this.namespaces.values()) {
       pods += ns.byName.size;
       for (const p of ns.byName.values()) distinct.add(p.workload);
     }
@@ -588,77 +643,68 @@ export class WorkloadIndex {
   }
 
   private fromSlices(namespace: string, sliceKeys: ReadonlySet<string>): ServiceEvidence | undefined {
-    // A Pod may be listed by two slices (IPv4 and IPv6): ready when either says so.
-    const listed = new Map<string, boolean>();
-    let others = 0;
-    for (const k of sliceKeys) {
-      const s = this.slices.get(k);
-      if (!s) continue;
-      others += s.others ?? 0;
-      for (const p of s.pods) listed.set(p.name, (listed.get(p.name) ?? false) || p.ready);
-    }
-    const ns = this.pods.get(namespace);
-    const members: Array<[PodProjection, boolean]> = [];
-    for (const [podName, ready] of listed) {
-      const pod = ns?.byName.get(podName);
-      if (pod) members.push([pod, ready]);
+    const ns = this.namespaces.get(namespace);
+    const grouper = new Grouper();
+    let endpoints = 0;
+    let found = 0;
+    if (sliceKeys.size === 1) {
+      for (const k of sliceKeys) {
+        const s = this.slices.get(k);
+        if (!s) continue;
+        endpoints += s.pods.length + (s.others ?? 0);
+        for (const p of s.pods) {
+          const pod = ns?.byName.get(p.name);
+          if (pod === undefined) continue;
+          grouper.add(pod.workload, p.ready);
+          found += 1;
+        }
+      }
+    } else {
+      // A Pod listed by two slices (IPv4 and IPv6) counts once, ready when either says so.
+      const listed = new Map<string, boolean>();
+      for (const k of sliceKeys) {
+        const s = this.slices.get(k);
+        if (!s) continue;
+        endpoints += s.pods.length + (s.others ?? 0);
+        for (const p of s.pods) listed.set(p.name, listed.get(p.name) === true || p.ready);
+      }
+      for (const [name, ready] of listed) {
+        const pod = ns?.byName.get(name);
+        if (pod === undefined) continue;
+        grouper.add(pod.workload, ready);
+        found += 1;
+      }
     }
     // Endpoints exist but none is a Pod this index knows (not listed yet, a dump without Pods, addresses that are
     // not Pods): nothing can be said, rather than "nothing serves".
-    if (members.length === 0 && (listed.size > 0 || others > 0)) return undefined;
-    return { workloads: group(members), resources: [] };
+    if (found === 0 && endpoints > 0) return undefined;
+    return { workloads: grouper.result(), resources: [] };
   }
 
   private matching(namespace: string, selector: Record<string, string>): PodProjection[] {
-    const ns = this.pods.get(namespace);
+    const ns = this.namespaces.get(namespace);
     if (!ns) return [];
-    const keys = Object.keys(selector);
+    if (!ns.labels) {
+      ns.labels = { byLabels: new Map(), byPair: new Map() };
+      for (const p of ns.byName.values()) linkLabels(ns.labels, p);
+    }
+    const index = ns.labels;
     // Candidates from the rarest indexed pair; the per-Pod StatefulSet labels are not indexed, checked per Pod.
-    let best: Set<Readonly<Record<string, string>>> | undefined;
-    for (const k of keys) {
+    let best: Set<LabelSet> | undefined;
+    for (const k in selector) {
       if (k === POD_NAME_LABEL || k === POD_INDEX_LABEL) continue;
-      const set = ns.byPair.get(pair(k, selector[k]!));
+      const set = index.byPair.get(pair(k, selector[k]!));
       if (!set) return [];
       if (best === undefined || set.size < best.size) best = set;
     }
     const out: PodProjection[] = [];
-    const sets = best ?? ns.byLabels.keys();
-    for (const labels of sets) {
-      for (const podName of ns.byLabels.get(labels) ?? []) {
+    for (const labels of best ?? index.byLabels.keys()) {
+      for (const podName of index.byLabels.get(labels) ?? []) {
         const pod = ns.byName.get(podName)!;
-        if (keys.every((k) => podLabel(pod, k) === selector[k])) out.push(pod);
+        if (matches(pod, selector)) out.push(pod);
       }
     }
     return out;
-  }
-
-  private linkLabels(ns: NamespacePods, pod: PodProjection): void {
-    let names = ns.byLabels.get(pod.labels);
-    if (!names) {
-      ns.byLabels.set(pod.labels, (names = new Set()));
-      for (const [k, v] of Object.entries(pod.labels)) {
-        if (k.includes('\0')) continue;
-        const p = pair(k, v);
-        let sets = ns.byPair.get(p);
-        if (!sets) ns.byPair.set(p, (sets = new Set()));
-        sets.add(pod.labels);
-      }
-    }
-    names.add(pod.name);
-  }
-
-  private unlinkLabels(ns: NamespacePods, pod: PodProjection): void {
-    const names = ns.byLabels.get(pod.labels);
-    if (!names) return;
-    names.delete(pod.name);
-    if (names.size > 0) return;
-    ns.byLabels.delete(pod.labels);
-    for (const [k, v] of Object.entries(pod.labels)) {
-      const p = pair(k, v);
-      const sets = ns.byPair.get(p);
-      sets?.delete(pod.labels);
-      if (sets?.size === 0) ns.byPair.delete(p);
-    }
   }
 
   private unlinkSlice(key: string, old: SliceProjection): void {
@@ -666,66 +712,113 @@ export class WorkloadIndex {
     const set = this.slicesOf.get(svc);
     set?.delete(key);
     if (set?.size === 0) this.slicesOf.delete(svc);
+    const ns = this.namespaces.get(old.namespace);
+    if (!ns) return;
     for (const p of old.pods) {
-      const pk = `${old.namespace}/${p.name}`;
-      const arr = this.podSlices.get(pk);
-      if (!arr) continue;
-      const i = arr.indexOf(key);
-      if (i >= 0) arr.splice(i, 1);
-      if (arr.length === 0) this.podSlices.delete(pk);
+      const had = ns.slicesOfPod.get(p.name);
+      if (had === undefined) continue;
+      if (had === key) ns.slicesOfPod.delete(p.name);
+      else if (Array.isArray(had)) {
+        const rest = had.filter((k) => k !== key);
+        ns.slicesOfPod.set(p.name, rest.length === 1 ? rest[0]! : rest);
+      }
     }
+    this.dropIfEmpty(old.namespace, ns);
   }
 
-  private affectedByPod(pod: PodProjection, old: PodProjection | undefined): string[] {
+  private affectedByPod(ns: NamespacePods, pod: PodProjection, old: PodProjection | undefined): string[] {
     const out = new Set<string>();
-    for (const sk of this.podSlices.get(`${pod.namespace}/${pod.name}`) ?? []) {
+    const listed = ns.slicesOfPod.get(pod.name);
+    for (const sk of listed === undefined ? [] : Array.isArray(listed) ? listed : [listed]) {
       const s = this.slices.get(sk);
       if (s) out.add(`${s.namespace}/${s.service}`);
     }
     const fb = this.fallback.get(pod.namespace);
     if (fb) {
       for (const [svc, selector] of fb) {
-        const hit = (p: PodProjection) => Object.keys(selector).every((k) => podLabel(p, k) === selector[k]);
-        if (hit(pod) || (old !== undefined && hit(old))) out.add(`${pod.namespace}/${svc}`);
+        if (matches(pod, selector) || (old !== undefined && matches(old, selector))) out.add(`${pod.namespace}/${svc}`);
       }
     }
     return [...out];
   }
 }
 
-/**
- * One WorkloadEvidence per owner. During a rollout an owner's Pods may carry two specs (old and new image): the
- * entry counts all its Pods and shows the spec most of its ready Pods run (then most Pods; then the first by key).
- */
-function group(members: ReadonlyArray<readonly [PodProjection, boolean]>): WorkloadEvidence[] {
-  const byOwner = new Map<string, { pods: number; ready: number; specs: Map<WorkloadEvidenceRef, [number, number]> }>();
-  for (const [pod, ready] of members) {
-    const w = pod.workload;
-    const key = `${w.owner.kind}/${w.owner.name}`;
-    let g = byOwner.get(key);
-    if (!g) byOwner.set(key, (g = { pods: 0, ready: 0, specs: new Map() }));
-    g.pods += 1;
-    if (ready) g.ready += 1;
-    const c = g.specs.get(w) ?? [0, 0];
-    c[0] += ready ? 1 : 0;
-    c[1] += 1;
-    g.specs.set(w, c);
+function linkLabels(index: LabelIndex, pod: PodProjection): void {
+  let names = index.byLabels.get(pod.labels);
+  if (!names) {
+    index.byLabels.set(pod.labels, (names = new Set()));
+    for (const k in pod.labels) {
+      if (k.includes('\0')) continue;
+      const p = pair(k, pod.labels[k]!);
+      let sets = index.byPair.get(p);
+      if (!sets) index.byPair.set(p, (sets = new Set()));
+      sets.add(pod.labels);
+    }
   }
-  const out: WorkloadEvidence[] = [];
-  for (const key of [...byOwner.keys()].sort()) {
-    const g = byOwner.get(key)!;
-    let pick: WorkloadEvidenceRef | undefined;
-    let score: [number, number] = [-1, -1];
-    for (const [w, c] of g.specs) {
-      if (c[0] > score[0] || (c[0] === score[0] && c[1] > score[1])) {
-        pick = w;
-        score = c;
+  names.add(pod.name);
+}
+
+function unlinkLabels(index: LabelIndex, pod: PodProjection): void {
+  const names = index.byLabels.get(pod.labels);
+  if (!names) return;
+  names.delete(pod.name);
+  if (names.size > 0) return;
+  index.byLabels.delete(pod.labels);
+  for (const k in pod.labels) {
+    const p = pair(k, pod.labels[k]!);
+    const sets = index.byPair.get(p);
+    sets?.delete(pod.labels);
+    if (sets?.size === 0) index.byPair.delete(p);
+  }
+}
+
+/** Pods of one owner behind a Service, while they are counted (see Grouper). */
+interface OwnerGroup {
+  owner: Readonly<{ kind: string; name: string }>;
+  pods: number;
+  ready: number;
+  /** The specs its Pods run, with their ready and total Pod counts. */
+  specs: Array<{ w: WorkloadEvidenceRef; ready: number; pods: number }>;
+}
+
+/**
+ * Counts Pods into one WorkloadEvidence per owner. A Service is usually backed by one or two owners, so groups are
+ * a short array searched linearly, not a map. During a rollout an owner's Pods may run two specs (old and new
+ * image): the entry counts all its Pods and shows the spec most of its ready Pods run (then most Pods).
+ */
+class Grouper {
+  private readonly groups: OwnerGroup[] = [];
+
+  add(w: WorkloadEvidenceRef, ready: boolean): void {
+    let g: OwnerGroup | undefined;
+    for (const x of this.groups) {
+      if (x.owner === w.owner || (x.owner.name === w.owner.name && x.owner.kind === w.owner.kind)) {
+        g = x;
+        break;
       }
     }
-    const w = pick!;
-    out.push({ owner: w.owner, pods: g.pods, ready: g.ready, containers: w.containers as ContainerEvidence[], labels: w.labels as Record<string, string> });
+    if (g === undefined) this.groups.push((g = { owner: w.owner, pods: 0, ready: 0, specs: [] }));
+    g.pods += 1;
+    if (ready) g.ready += 1;
+    let spec = g.specs.find((x) => x.w === w);
+    if (spec === undefined) g.specs.push((spec = { w, ready: 0, pods: 0 }));
+    spec.pods += 1;
+    if (ready) spec.ready += 1;
   }
-  return out;
+
+  result(): WorkloadEvidence[] {
+    if (this.groups.length > 1) this.groups.sort((a, b) => cmp(a.owner.kind, b.owner.kind) || cmp(a.owner.name, b.owner.name));
+    return this.groups.map((g) => {
+      let pick = g.specs[0]!;
+      for (const x of g.specs) if (x.ready > pick.ready || (x.ready === pick.ready && x.pods > pick.pods)) pick = x;
+      const w = pick.w;
+      return { owner: w.owner, pods: g.pods, ready: g.ready, containers: w.containers as ContainerEvidence[], labels: w.labels as Record<string, string> };
+    });
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** How many distinct workload projections are alive (for tests and the bench). */
