@@ -1,0 +1,877 @@
+// Operator resources: the custom resources of the operators users run, reduced to what decides a Service's entry
+// (the front door, its TLS, the API path, gateway and tenants), and the rules that tie a Service to the resource
+// that made it. Every rule encodes what the operator's own code does; the file it comes from is cited beside it.
+//
+// Findings (read from the operators' repositories; commit or tag in brackets):
+//
+// | kind (group/version, plural)                         | front-door Service            | port (name number)     | TLS by default                                  | tied by                                                      | upstream file |
+// |------------------------------------------------------|-------------------------------|------------------------|-------------------------------------------------|--------------------------------------------------------------|---------------|
+// | Prometheus (monitoring.coreos.com/v1, prometheuses)   | `prometheus-operated` headless (or spec.serviceName); users add their own | `web` 9090 (spec.portName) | no; https when spec.web.tlsConfig is set | ownerReference on prometheus-operated (merged, one per Prometheus); Pods `operator.prometheus.io/name`; StatefulSet `prometheus-<name>[-shard-N]` | prometheus-operator [6adcebc, v0.93.0+] pkg/prometheus/common.go (BuildStatefulSetService, labels), pkg/prometheus/server/operator.go (makeSelectorLabels), pkg/prometheus/operator.go (statefulSetNameFromPrometheusName), pkg/apis/monitoring/v1/prometheus_types.go (PrometheusURIScheme, WebRoutePrefix), pkg/prometheus/promcfg.go (--web.route-prefix always passed) |
+// | Alertmanager (monitoring.coreos.com/v1, alertmanagers) | `alertmanager-operated` headless | `web` 9093 (spec.portName) | no; https when spec.web.tlsConfig is set     | ownerReference; Pods `alertmanager: <name>` + `app.kubernetes.io/name: alertmanager`; StatefulSet `alertmanager-<name>` | same repo: pkg/alertmanager/statefulset.go (makeStatefulSetService, prefixedName, web.route-prefix), pkg/alertmanager/operator.go (makeSelectorLabels) |
+// | VMSingle (operator.victoriametrics.com/v1beta1, vmsingles) | `vmsingle-<name>` (`<name>` with spec.useLegacyNaming) | `http` 8429 (spec.port) | no; https when extraArgs tls=true        | ownerReference (controller); labels `app.kubernetes.io/name: vmsingle` + `app.kubernetes.io/instance` + `managed-by: vm-operator`; name | VictoriaMetrics/operator [d0d258c, v0.74.1+] internal/controller/operator/factory/build/service.go, api/operator/v1beta1/vmsingle_types.go, vmextra_types.go (UseTLS, http.pathPrefix), internal/config/config.go (ports) |
+// | VMCluster (same group, vmclusters)                    | `vmselect-<name>` (headless at this commit; `<name>-vmselect` legacy) | `http` 8481 (spec.vmselect.port) | no; https when vmselect.extraArgs tls=true | ownerReference; labels `app.kubernetes.io/name: vmselect|vminsert|vmstorage` + instance + `managed-by`; names | internal/controller/operator/factory/vmcluster/vmcluster.go (buildVMSelectService), api/operator/v1beta1/vmcluster_types.go, vmextra_types.go (ClusterPrefixedName, ClusterSelectorLabels). API under `/select/<tenant>/prometheus` (tenant 0) |
+// | VMAlertmanager (same group, vmalertmanagers)          | `vmalertmanager-<name>` headless | `http` 9093 (spec.port) | no; https when spec.webConfig.tls_server_config | ownerReference; labels `app.kubernetes.io/name: vmalertmanager` + instance; name | internal/controller/operator/factory/vmalertmanager/statefulset.go (buildService), api/operator/v1beta1/vmalertmanager_types.go (UseTLS, Port) |
+// | Grafana (grafana.integreatly.org/v1beta1, grafanas)   | `<name>-service`              | `grafana` 3000 (config.server.http_port) | no; https when config.server.protocol=https | ownerReference (controller); name `<name>-service`/`<name>-alerting`; Deployment `<name>-deployment` | grafana/grafana-operator [60d3ebd, v5.24.0+] controllers/resources/resources.go (GetGrafanaService), controllers/reconcilers/grafana/service_reconciler.go, controllers/config/operator_constants.go |
+// | Elasticsearch (elasticsearch.k8s.elastic.co/v1, elasticsearches) | `<name>-es-http`       | `https` 9200 (`http` when TLS off) | **yes**; off only with spec.http.tls.selfSignedCertificate.disabled: true and no certificate.secretName | ownerReference (controller); labels `elasticsearch.k8s.elastic.co/cluster-name`; names `<name>-es-*`; StatefulSet `<name>-es-<nodeSet>` | elastic/cloud-on-k8s [7b93383] pkg/apis/elasticsearch/v1/name.go, pkg/controller/elasticsearch/services/services.go (NewExternalService), pkg/apis/common/v1/common.go (TLSOptions.Enabled, HTTPConfig.Protocol), pkg/controller/elasticsearch/label/label.go, pkg/controller/common/reconciler/reconciler.go |
+// | LokiStack (loki.grafana.com/v1, lokistacks)           | `<name>-gateway-http` when spec.tenants (else `<name>-query-frontend-http`) | `public` 8080 (else `metrics` 3100) | gateway: when spec.tenants.gateway.tls, or OpenShift modes (the httpEncryption gate is on in the OpenShift overlays) | ownerReference (controller); labels `app.kubernetes.io/name: lokistack` + instance + `managed-by: lokistack-controller`; names | grafana/loki [65e30f8] operator/internal/manifests/var.go, gateway.go (NewGatewayHTTPService, Ingress path /api/logs/v1), operator/internal/handlers/internal/gateway/gateway.go (tenants required), operator/config/overlays/*/controller_manager_config.yaml |
+// | TempoStack (tempo.grafana.com/v1alpha1, tempostacks)  | `tempo-<name>-gateway` when spec.template.gateway.enabled (else `tempo-<name>-query-frontend`) | `public` 8080 (else `http` 3200) | gateway in openshift mode (httpEncryption gate) | ownerReference (controller); labels `app.kubernetes.io/name: tempo` + instance + `managed-by: tempo-operator`; names `tempo-<name>-*` | grafana/tempo-operator [049c8f2, v0.22.0+] internal/manifests/naming/naming.go, manifestutils/{labels,constants}.go, queryfrontend/query_frontend.go (services), gateway/gateway.go, internal/controller/tempo/common.go |
+// | TempoMonolithic (same group, tempomonolithics)        | `tempo-<name>` (gateway `tempo-<name>-gateway` with multitenancy and tenants) | `http` 3200 (gateway `public` 8080) | as TempoStack                          | ownerReference; labels `app.kubernetes.io/name: tempo-monolithic` + instance; names | internal/manifests/monolithic/{services,labels,gateway}.go, api/tempo/v1alpha1/tempomonolithic_types.go (IsGatewayEnabled) |
+// | Jaeger (jaegertracing.io/v1, jaegers)                 | `<name>-query`                | `http-query` 16686 (`https-query` 443 with spec.ingress.security oauth-proxy) | no; oauth-proxy fronts it with TLS | ownerReference (explicit, controller); labels `app.kubernetes.io/instance` + `managed-by: jaeger-operator`; names `<name>-*` | jaegertracing/jaeger-operator [87d8ae0, v1.65.0+] pkg/service/query.go, pkg/util/util.go (Labels), pkg/ingress/query.go (query.base-path per strategy) |
+// | OpenSearchCluster (opensearch.opster.io/v1 ≤2.x; opensearch.org/v1 3.x, opensearchclusters) | spec.general.serviceName | `http` 9200 (spec.general.httpPort) | 2.x **yes** (image demo security, operator URLs are https) unless additionalConfig turns security/HTTP SSL off; 3.x only with spec.security.tls.http (enabled not false) | ownerReference (controller); labels `opster.io/opensearch-cluster` (2.x) / `opensearch.org/opensearch-cluster` (3.x); names `<serviceName>-<nodePool>`, `<name>-discovery`; StatefulSet `<name>-<nodePool>` | opensearch-project/opensearch-k8s-operator [ef6502a, v3.0.0-alpha; v2.8.0] opensearch-operator/pkg/builders/cluster.go (NewServiceForCR, URLForCluster), pkg/helpers/{constants,helpers}.go (IsHttpTlsEnabled), pkg/reconcilers/{cluster,tls,configuration}.go |
+import type { ResourceEvidence, WorkloadEvidence } from '@kubernaut/toolset-sdk';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bounds: what is kept of one resource, applied while projecting, so a hostile or huge custom resource costs little.
+
+export const OPERATOR_LIMITS = {
+  /** Characters of a kept string (a path, an external URL, a mode). */
+  text: 256,
+  /** Tenant names kept per resource. */
+  tenants: 16,
+  /** Tenant entries looked at (before filtering). */
+  tenantsScanned: 64,
+  /** Kubernetes object names and namespaces. */
+  name: 253,
+  uid: 64,
+} as const;
+
+/**
+ * What a plugin sees in `ResourceEvidence.spec`: the operator's defaults already applied, so a plugin does not have to
+ * know them. `frontDoor` is the Service (and its port, by name) the operator creates as the query/API entry of the
+ * resource; a Service tied to the resource under another name is a component, a headless twin or a user's own.
+ */
+export interface OperatorSpec {
+  [key: string]: unknown;
+  /** The front door serves https. */
+  tls: boolean;
+  /** API path prefix on the front door ('' for none), e.g. `/select/0/prometheus`, a route prefix, a base path. */
+  path: string;
+  /** The front door is a gateway in front of the product's own API (LokiStack, TempoStack with tenants). */
+  gateway?: boolean;
+  /** Multi-tenancy mode, e.g. `static`, `dynamic`, `openshift-logging` (LokiStack), `static`/`openshift` (Tempo). */
+  tenantsMode?: string;
+  /** Tenant names the gateway knows (bounded); the API is per tenant behind a gateway. */
+  tenants?: string[];
+  /** The entry the operator creates; absent when it runs none in the cluster (an external Grafana). */
+  frontDoor?: { service: string; port: string; number: number };
+}
+
+/** A projected custom resource: identity plus the bounded, frozen spec. */
+export interface OperatorResource {
+  apiVersion: string;
+  group: string;
+  kind: string;
+  name: string;
+  namespace: string;
+  uid?: string;
+  spec: Readonly<OperatorSpec>;
+}
+
+/** `{name}` is the resource's name; `{*}` one or more name characters (a component, a node set); `{n}` digits. */
+type NameTemplate = string;
+
+/** Ties by a label: `nameFrom` holds the resource's name when every `when` label has one of its values. */
+interface LabelRule {
+  nameFrom: string;
+  when?: Readonly<Record<string, string | readonly string[]>>;
+  /** Where the operator sets these labels. */
+  source: string;
+}
+
+interface OwnerRule {
+  kind: 'StatefulSet' | 'Deployment';
+  name: NameTemplate;
+  source: string;
+}
+
+export interface OperatorKind {
+  group: string;
+  /** Served versions the operator's CRD has had, newest first (API discovery looks for these). */
+  versions: readonly string[];
+  plural: string;
+  kind: string;
+  namespaced: true;
+  /** The bounded projection of `spec` (and the name, which some defaults use). */
+  project(spec: Obj, name: string, group: string): OperatorSpec;
+  /** Service labels the operator sets on the Services it creates. */
+  serviceLabels: readonly LabelRule[];
+  /** Names of the Services the operator creates (besides the front door, which is indexed from the projection). */
+  serviceNames: readonly { name: NameTemplate; source: string }[];
+  /** Pod labels the operator sets, seen through the workloads behind a Service the operator did not create. */
+  podLabels: readonly LabelRule[];
+  /** The workloads the operator creates for the resource. */
+  owners: readonly OwnerRule[];
+}
+
+type Obj = Readonly<Record<string, unknown>>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small readers over untrusted JSON: each returns undefined for anything but the expected plain value.
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function at(o: unknown, ...path: string[]): unknown {
+  let cur: unknown = o;
+  for (const k of path) {
+    if (!isObj(cur) || !Object.hasOwn(cur, k)) return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length <= OPERATOR_LIMITS.text ? v : undefined;
+}
+
+function bool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  // Operators that take free-form flags or config maps (VictoriaMetrics extraArgs, OpenSearch additionalConfig,
+  // Grafana ini sections) see strings.
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  return undefined;
+}
+
+function port(v: unknown, fallback: number): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,5}$/.test(v) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : fallback;
+}
+
+const PATH_CHARS = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
+
+/** A URL path as a prefix: '' for none or '/', no trailing slash; undefined when it is not a plain path. */
+function pathPrefix(v: unknown): string | undefined {
+  const s = text(v);
+  if (s === undefined || s === '') return undefined;
+  const p = s.startsWith('/') ? s : `/${s}`;
+  if (!PATH_CHARS.test(p) || p.includes('//') || /(^|\/)\.\.?(\/|$)/.test(p)) return undefined;
+  return p.replace(/\/+$/, '');
+}
+
+/** The path of an absolute http(s) URL, as a prefix ('' for none). */
+function urlPath(v: unknown): string | undefined {
+  const s = text(v);
+  if (s === undefined) return undefined;
+  try {
+    const u = new URL(s);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    return pathPrefix(decodeURI(u.pathname)) ?? '';
+  } catch {
+    return undefined;
+  }
+}
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** Tenant names of a tenants spec's `authentication[].tenantName` (LokiStack, TempoStack), bounded. */
+function tenantNames(list: unknown): string[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const out: string[] = [];
+  for (const item of list.slice(0, OPERATOR_LIMITS.tenantsScanned)) {
+    const n = text(at(item, 'tenantName'));
+    if (n !== undefined && /^[A-Za-z0-9._-]{1,63}$/.test(n) && !out.includes(n)) out.push(n);
+    if (out.length >= OPERATOR_LIMITS.tenants) break;
+  }
+  return out;
+}
+
+/** A flag of a free-form args map (VictoriaMetrics `extraArgs`), first comma-separated value, like getFirstValue. */
+function flag(args: unknown, name: string): string | undefined {
+  const v = text(at(args, name));
+  return v === undefined ? undefined : (v.split(',')[0] ?? '').trim();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The table. One entry per kind; `project` applies the operator's defaults, the rules say how it names and labels
+// what it creates.
+
+const PROM_GROUP = 'monitoring.coreos.com';
+const VM_GROUP = 'operator.victoriametrics.com';
+const TEMPO_GROUP = 'tempo.grafana.com';
+
+/** Prometheus and Alertmanager share the web fields (pkg/apis/monitoring/v1: PrometheusURIScheme, WebRoutePrefix). */
+function promWeb(spec: Obj, defaultService: string, number: number): OperatorSpec {
+  const portName = text(spec.portName) || 'web';
+  const service = text(spec.serviceName);
+  const out: OperatorSpec = {
+    // PrometheusURIScheme: https exactly when spec.web.tlsConfig is set (same for Alertmanager's web config).
+    tls: isObj(at(spec, 'web', 'tlsConfig')),
+    // --web.route-prefix is always passed as spec.routePrefix or "/" (pkg/prometheus/promcfg.go,
+    // pkg/alertmanager/statefulset.go), so the external URL's path does not move the API.
+    path: pathPrefix(spec.routePrefix) ?? '',
+    frontDoor: { service: service !== undefined && DNS_LABEL.test(service) ? service : defaultService, port: portName, number },
+  };
+  const ext = text(spec.externalUrl);
+  if (ext !== undefined) out.externalUrl = ext;
+  // listenLocal binds the web server to 127.0.0.1: no Service reaches it.
+  if (bool(spec.listenLocal) === true) out.listenLocal = true;
+  return out;
+}
+
+/** VictoriaMetrics components: TLS and the path prefix come from extraArgs (api/operator/v1beta1/vmextra_types.go). */
+function vmWeb(args: unknown, service: string, number: number, apiPath = ''): OperatorSpec {
+  return {
+    tls: flag(args, 'tls') === 'true',
+    path: (pathPrefix(flag(args, 'http.pathPrefix')) ?? '') + apiPath,
+    frontDoor: { service, port: 'http', number },
+  };
+}
+
+function vmName(spec: Obj, prefix: string, name: string): string {
+  // PrefixedName: `<prefix>-<name>`, or the bare name with useLegacyNaming.
+  return bool(spec.useLegacyNaming) === true ? name : `${prefix}-${name}`;
+}
+
+const VM_LABELS = (component: string): LabelRule => ({
+  nameFrom: 'app.kubernetes.io/instance',
+  when: { 'app.kubernetes.io/name': component, 'managed-by': 'vm-operator' },
+  source: 'VictoriaMetrics/operator api/operator/v1beta1 SelectorLabels / ClusterSelectorLabels',
+});
+
+function lokiSpec(spec: Obj, name: string): OperatorSpec {
+  const tenants = at(spec, 'tenants');
+  if (!isObj(tenants)) {
+    // No gateway without spec.tenants (operator/internal/handlers/internal/gateway/gateway.go); the query
+    // frontend's HTTP Service is the entry then (operator/internal/manifests/var.go serviceNameQueryFrontendHTTP).
+    return { tls: false, path: '', gateway: false, frontDoor: { service: `${name}-query-frontend-http`, port: 'metrics', number: 3100 } };
+  }
+  const mode = text(tenants.mode) ?? '';
+  // The gateway serves TLS with spec.tenants.gateway.tls, or under the httpEncryption gate that the OpenShift
+  // overlays turn on, where the openshift-* modes run (operator/internal/manifests/gateway.go).
+  const tls = isObj(at(tenants, 'gateway', 'tls')) || mode.startsWith('openshift-');
+  const names = mode.startsWith('openshift-')
+    ? mode === 'openshift-network'
+      ? ['network']
+      : ['application', 'infrastructure', 'audit']
+    : (tenantNames(tenants.authentication) ?? []);
+  // The gateway Ingress routes /api/logs/v1 (gateway.go NewGatewayIngress); each tenant is /api/logs/v1/<tenant>.
+  return {
+    tls,
+    path: '/api/logs/v1',
+    gateway: true,
+    tenantsMode: mode,
+    tenants: names,
+    frontDoor: { service: `${name}-gateway-http`, port: 'public', number: 8080 },
+  };
+}
+
+function tempoTenants(tenants: unknown): Pick<OperatorSpec, 'tenantsMode' | 'tenants'> {
+  // +kubebuilder:default:=static (api/tempo/v1alpha1/auth.go TenantsSpec.Mode).
+  return { tenantsMode: text(at(tenants, 'mode')) || 'static', tenants: tenantNames(at(tenants, 'authentication')) ?? [] };
+}
+
+function tempoStackSpec(spec: Obj, name: string): OperatorSpec {
+  const gateway = bool(at(spec, 'template', 'gateway', 'enabled')) === true;
+  if (!gateway) {
+    const out: OperatorSpec = { tls: false, path: '', gateway: false, frontDoor: { service: `tempo-${name}-query-frontend`, port: 'http', number: 3200 } };
+    if (bool(at(spec, 'template', 'queryFrontend', 'jaegerQuery', 'enabled')) === true) out.jaegerQuery = true;
+    return out;
+  }
+  const t = tempoTenants(at(spec, 'tenants'));
+  // The gateway's TLS follows the httpEncryption gate, on under OpenShift where the openshift mode runs
+  // (internal/manifests/gateway/gateway.go).
+  return { tls: t.tenantsMode === 'openshift', path: '', gateway: true, ...t, frontDoor: { service: `tempo-${name}-gateway`, port: 'public', number: 8080 } };
+}
+
+function tempoMonolithicSpec(spec: Obj, name: string): OperatorSpec {
+  const mt = at(spec, 'multitenancy');
+  // IsGatewayEnabled: multitenancy enabled and at least one tenant (api/tempo/v1alpha1/tempomonolithic_types.go).
+  const t = tempoTenants(mt);
+  const gateway = bool(at(mt, 'enabled')) === true && (t.tenants?.length ?? 0) > 0;
+  if (!gateway) return { tls: false, path: '', gateway: false, frontDoor: { service: `tempo-${name}`, port: 'http', number: 3200 } };
+  return { tls: t.tenantsMode === 'openshift', path: '', gateway: true, ...t, frontDoor: { service: `tempo-${name}-gateway`, port: 'public', number: 8080 } };
+}
+
+/** Jaeger's query base path: the strategy's options, flat (`query.base-path`) or nested (`query: {base-path}`). */
+function jaegerBasePath(options: unknown): string | undefined {
+  return pathPrefix(at(options, 'query.base-path')) ?? pathPrefix(at(options, 'query', 'base-path'));
+}
+
+function jaegerSpec(spec: Obj, name: string): OperatorSpec {
+  const strategy = (text(spec.strategy) ?? '').toLowerCase();
+  // pkg/ingress/query.go: the all-in-one's options for allInOne (the default), spec.query's for production/streaming.
+  const base = strategy === 'production' || strategy === 'streaming' ? jaegerBasePath(at(spec, 'query', 'options')) : jaegerBasePath(at(spec, 'allInOne', 'options'));
+  // pkg/service/query.go: the oauth-proxy sidecar answers https on 443 (target 8443); otherwise http-query 16686.
+  const oauth = text(at(spec, 'ingress', 'security')) === 'oauth-proxy';
+  return {
+    tls: oauth,
+    path: base ?? '',
+    strategy: strategy || 'allinone',
+    // GetNameForQueryService: util.Truncate("%s-query", 63, name) shortens the name, keeping the suffix.
+    frontDoor: { service: `${name.slice(0, 57).replace(/[-.]+$/, '')}-query`, port: oauth ? 'https-query' : 'http-query', number: oauth ? 443 : 16686 },
+  };
+}
+
+function openSearchSpec(spec: Obj, name: string, group: string): OperatorSpec {
+  const svc = text(at(spec, 'general', 'serviceName'));
+  const service = svc !== undefined && DNS_LABEL.test(svc) ? svc : name;
+  const number = port(at(spec, 'general', 'httpPort'), 9200);
+  let tls: boolean;
+  if (group === 'opensearch.org') {
+    // 3.x IsHttpTlsEnabled (pkg/helpers/helpers.go): only with spec.security.tls.http, unless enabled: false.
+    const http = at(spec, 'security', 'tls', 'http');
+    tls = isObj(http) && bool(http.enabled) !== false;
+  } else {
+    // 2.x leaves the image's security plugin (demo certificates) on and talks https to the cluster
+    // (v2.8.0 pkg/builders/cluster.go URLForCluster); additionalConfig can turn security or HTTP SSL off.
+    const extra = at(spec, 'general', 'additionalConfig');
+    tls = bool(at(extra, 'plugins.security.disabled')) !== true && bool(at(extra, 'plugins.security.ssl.http.enabled')) !== false;
+  }
+  return { tls, path: '', frontDoor: { service, port: 'http', number } };
+}
+
+function grafanaSpec(spec: Obj, name: string): OperatorSpec {
+  const server = at(spec, 'config', 'server');
+  // service_reconciler.go: port from config.server.http_port (default 3000), scheme from config.server.protocol.
+  const protocol = text(at(server, 'protocol'));
+  const out: OperatorSpec = { tls: protocol === 'https', path: '' };
+  // Grafana serves under root_url's path only with serve_from_sub_path (Grafana's own ini semantics).
+  if (bool(at(server, 'serve_from_sub_path')) === true) out.path = urlPath(at(server, 'root_url')) ?? '';
+  // An external Grafana (spec.external) has no Deployment or Service in the cluster.
+  if (isObj(spec.external)) out.external = true;
+  else out.frontDoor = { service: `${name}-service`, port: 'grafana', number: port(at(server, 'http_port'), 3000) };
+  return out;
+}
+
+function elasticsearchSpec(spec: Obj, name: string): OperatorSpec {
+  const tlsOpts = at(spec, 'http', 'tls');
+  // TLSOptions.Enabled (pkg/apis/common/v1/common.go): on unless selfSignedCertificate.disabled, and a user
+  // certificate (certificate.secretName) turns it back on.
+  const disabled = bool(at(tlsOpts, 'selfSignedCertificate', 'disabled')) === true;
+  const custom = (text(at(tlsOpts, 'certificate', 'secretName')) ?? '') !== '';
+  const tls = !disabled || custom;
+  // NewExternalService names the port after HTTPConfig.Protocol(): `https` or `http`, always 9200.
+  return { tls, path: '', frontDoor: { service: `${name}-es-http`, port: tls ? 'https' : 'http', number: 9200 } };
+}
+
+export const OPERATOR_KINDS: readonly OperatorKind[] = [
+  {
+    group: PROM_GROUP,
+    versions: ['v1'],
+    plural: 'prometheuses',
+    kind: 'Prometheus',
+    namespaced: true,
+    // governingServiceName (pkg/prometheus/server/statefulset.go), or spec.serviceName (server/operator.go
+    // EnsureCustomGoverningService); port 9090 (BuildStatefulSetService).
+    project: (spec) => promWeb(spec, 'prometheus-operated', 9090),
+    serviceLabels: [],
+    serviceNames: [],
+    podLabels: [
+      {
+        nameFrom: 'operator.prometheus.io/name',
+        when: { 'app.kubernetes.io/name': 'prometheus' },
+        source: 'prometheus-operator pkg/prometheus/server/operator.go makeSelectorLabels',
+      },
+    ],
+    owners: [
+      { kind: 'StatefulSet', name: 'prometheus-{name}', source: 'prometheus-operator pkg/prometheus/operator.go statefulSetNameFromPrometheusName' },
+      { kind: 'StatefulSet', name: 'prometheus-{name}-shard-{n}', source: 'prometheus-operator pkg/prometheus/operator.go statefulSetNameFromPrometheusName' },
+    ],
+  },
+  {
+    group: PROM_GROUP,
+    versions: ['v1'],
+    plural: 'alertmanagers',
+    kind: 'Alertmanager',
+    namespaced: true,
+    // defaultOperatedServiceName and alertmanagerWebPort (pkg/alertmanager/statefulset.go); spec.serviceName replaces
+    // the governing Service (pkg/alertmanager/operator.go EnsureCustomGoverningService).
+    project: (spec) => promWeb(spec, 'alertmanager-operated', 9093),
+    serviceLabels: [],
+    serviceNames: [],
+    podLabels: [
+      {
+        nameFrom: 'alertmanager',
+        when: { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/managed-by': 'prometheus-operator' },
+        source: 'prometheus-operator pkg/alertmanager/operator.go makeSelectorLabels',
+      },
+    ],
+    owners: [{ kind: 'StatefulSet', name: 'alertmanager-{name}', source: 'prometheus-operator pkg/alertmanager/statefulset.go prefixedName' }],
+  },
+  {
+    group: VM_GROUP,
+    versions: ['v1beta1'],
+    plural: 'vmsingles',
+    kind: 'VMSingle',
+    namespaced: true,
+    // build.Service: name PrefixedName, port `http` = spec.port (VM_VMSINGLEDEFAULT_PORT 8429, internal/config/config.go).
+    project: (spec, name) => vmWeb(spec.extraArgs, vmName(spec, 'vmsingle', name), port(spec.port, 8429)),
+    serviceLabels: [VM_LABELS('vmsingle')],
+    serviceNames: [{ name: 'vmsingle-{name}', source: 'VictoriaMetrics/operator api/operator/v1beta1/vmsingle_types.go PrefixedName' }],
+    podLabels: [VM_LABELS('vmsingle')],
+    owners: [{ kind: 'Deployment', name: 'vmsingle-{name}', source: 'VictoriaMetrics/operator api/operator/v1beta1/vmsingle_types.go PrefixedName' }],
+  },
+  {
+    group: VM_GROUP,
+    versions: ['v1beta1'],
+    plural: 'vmclusters',
+    kind: 'VMCluster',
+    namespaced: true,
+    project: (spec, name) => {
+      const select = at(spec, 'vmselect');
+      // vmselect serves the Prometheus API per tenant under /select/<accountID>/prometheus; 0 is the default tenant.
+      const service = bool(spec.useLegacyNaming) === true ? `${name}-vmselect` : `vmselect-${name}`;
+      if (!isObj(select)) return { tls: false, path: '' };
+      const out = vmWeb(select.extraArgs, service, port(select.port, 8481), '/select/0/prometheus');
+      if (bool(at(spec, 'requestsLoadBalancer', 'enabled')) === true) out.loadBalancer = true;
+      return out;
+    },
+    serviceLabels: [VM_LABELS('vmselect'), VM_LABELS('vminsert'), VM_LABELS('vmstorage'), VM_LABELS('vmclusterlb-vmauth-balancer')],
+    serviceNames: ['vmselect', 'vminsert', 'vmstorage', 'vmclusterlb', 'vmselectinternal', 'vminsertinternal'].map((c) => ({
+      name: `${c}-{name}`,
+      source: 'VictoriaMetrics/operator api/operator/v1beta1/vmextra_types.go ClusterPrefixedName',
+    })),
+    podLabels: [VM_LABELS('vmselect'), VM_LABELS('vminsert'), VM_LABELS('vmstorage')],
+    owners: [
+      { kind: 'StatefulSet', name: 'vmselect-{name}', source: 'VictoriaMetrics/operator internal/controller/operator/factory/vmcluster/vmcluster.go' },
+      { kind: 'StatefulSet', name: 'vmstorage-{name}', source: 'VictoriaMetrics/operator internal/controller/operator/factory/vmcluster/vmcluster.go' },
+      { kind: 'Deployment', name: 'vminsert-{name}', source: 'VictoriaMetrics/operator internal/controller/operator/factory/vmcluster/vmcluster.go' },
+    ],
+  },
+  {
+    group: VM_GROUP,
+    versions: ['v1beta1'],
+    plural: 'vmalertmanagers',
+    kind: 'VMAlertmanager',
+    namespaced: true,
+    project: (spec, name) => {
+      // UseTLS: spec.webConfig.tls_server_config; Port(): spec.port or 9093 (vmalertmanager_types.go).
+      const out: OperatorSpec = {
+        tls: isObj(at(spec, 'webConfig', 'tls_server_config')),
+        path: pathPrefix(spec.routePrefix) ?? '',
+        frontDoor: { service: vmName(spec, 'vmalertmanager', name), port: 'http', number: port(spec.port, 9093) },
+      };
+      return out;
+    },
+    serviceLabels: [VM_LABELS('vmalertmanager')],
+    serviceNames: [{ name: 'vmalertmanager-{name}', source: 'VictoriaMetrics/operator api/operator/v1beta1/vmalertmanager_types.go PrefixedName' }],
+    podLabels: [VM_LABELS('vmalertmanager')],
+    owners: [{ kind: 'StatefulSet', name: 'vmalertmanager-{name}', source: 'VictoriaMetrics/operator api/operator/v1beta1/vmalertmanager_types.go PrefixedName' }],
+  },
+  {
+    group: 'grafana.integreatly.org',
+    versions: ['v1beta1'],
+    plural: 'grafanas',
+    kind: 'Grafana',
+    namespaced: true,
+    project: (spec, name) => grafanaSpec(spec, name),
+    // The Services carry only app.kubernetes.io/managed-by: grafana-operator (controllers/resources/labels.go): names tie.
+    serviceLabels: [],
+    serviceNames: [
+      { name: '{name}-service', source: 'grafana-operator controllers/resources/resources.go GetGrafanaService' },
+      { name: '{name}-alerting', source: 'grafana-operator controllers/resources/resources.go GetGrafanaHeadlessService' },
+    ],
+    // The Pods' only operator label is `app: <name>` (reconcilers_shared.go appLabel): too generic to tie by.
+    podLabels: [],
+    owners: [{ kind: 'Deployment', name: '{name}-deployment', source: 'grafana-operator controllers/resources/resources.go GetGrafanaDeployment' }],
+  },
+  {
+    group: 'elasticsearch.k8s.elastic.co',
+    versions: ['v1', 'v1beta1'],
+    plural: 'elasticsearches',
+    kind: 'Elasticsearch',
+    namespaced: true,
+    project: (spec, name) => elasticsearchSpec(spec, name),
+    serviceLabels: [
+      {
+        nameFrom: 'elasticsearch.k8s.elastic.co/cluster-name',
+        when: { 'common.k8s.elastic.co/type': 'elasticsearch' },
+        source: 'cloud-on-k8s pkg/controller/elasticsearch/label/label.go NewLabels',
+      },
+    ],
+    serviceNames: [
+      { name: '{name}-es-http', source: 'cloud-on-k8s pkg/apis/elasticsearch/v1/name.go HTTPService' },
+      { name: '{name}-es-internal-http', source: 'cloud-on-k8s pkg/apis/elasticsearch/v1/name.go InternalHTTPService' },
+      { name: '{name}-es-transport', source: 'cloud-on-k8s pkg/apis/elasticsearch/v1/name.go TransportService' },
+      // Per node set, the headless Service is named after its StatefulSet (pkg/controller/elasticsearch/nodespec/statefulset.go).
+      { name: '{name}-es-{*}', source: 'cloud-on-k8s pkg/controller/elasticsearch/nodespec/statefulset.go HeadlessServiceName' },
+    ],
+    podLabels: [
+      {
+        nameFrom: 'elasticsearch.k8s.elastic.co/cluster-name',
+        when: { 'common.k8s.elastic.co/type': 'elasticsearch' },
+        source: 'cloud-on-k8s pkg/controller/elasticsearch/label/label.go NewPodLabels',
+      },
+    ],
+    owners: [{ kind: 'StatefulSet', name: '{name}-es-{*}', source: 'cloud-on-k8s pkg/apis/elasticsearch/v1/name.go StatefulSet' }],
+  },
+  {
+    group: 'loki.grafana.com',
+    versions: ['v1', 'v1beta1'],
+    plural: 'lokistacks',
+    kind: 'LokiStack',
+    namespaced: true,
+    project: (spec, name) => lokiSpec(spec, name),
+    serviceLabels: [
+      {
+        nameFrom: 'app.kubernetes.io/instance',
+        when: { 'app.kubernetes.io/name': 'lokistack', 'app.kubernetes.io/managed-by': 'lokistack-controller' },
+        source: 'grafana/loki operator/internal/manifests/var.go commonLabels',
+      },
+    ],
+    serviceNames: [
+      'gateway-http',
+      'query-frontend-http',
+      'query-frontend-grpc',
+      'querier-http',
+      'querier-grpc',
+      'distributor-http',
+      'distributor-grpc',
+      'ingester-http',
+      'ingester-grpc',
+      'compactor-http',
+      'compactor-grpc',
+      'index-gateway-http',
+      'index-gateway-grpc',
+      'ruler-http',
+      'ruler-grpc',
+    ].map((c) => ({ name: `{name}-${c}`, source: 'grafana/loki operator/internal/manifests/var.go serviceName*' })),
+    podLabels: [
+      {
+        nameFrom: 'app.kubernetes.io/instance',
+        when: { 'app.kubernetes.io/name': 'lokistack', 'app.kubernetes.io/managed-by': 'lokistack-controller' },
+        source: 'grafana/loki operator/internal/manifests/var.go ComponentLabels',
+      },
+    ],
+    owners: [
+      { kind: 'Deployment', name: '{name}-gateway', source: 'grafana/loki operator/internal/manifests/var.go GatewayName' },
+      { kind: 'Deployment', name: '{name}-query-frontend', source: 'grafana/loki operator/internal/manifests/var.go QueryFrontendName' },
+      { kind: 'Deployment', name: '{name}-querier', source: 'grafana/loki operator/internal/manifests/var.go QuerierName' },
+    ],
+  },
+  {
+    group: TEMPO_GROUP,
+    versions: ['v1alpha1'],
+    plural: 'tempostacks',
+    kind: 'TempoStack',
+    namespaced: true,
+    project: (spec, name) => tempoStackSpec(spec, name),
+    serviceLabels: [
+      {
+        nameFrom: 'app.kubernetes.io/instance',
+        when: { 'app.kubernetes.io/name': 'tempo', 'app.kubernetes.io/managed-by': 'tempo-operator' },
+        source: 'grafana/tempo-operator internal/manifests/manifestutils/labels.go CommonLabels',
+      },
+    ],
+    serviceNames: [{ name: 'tempo-{name}-{*}', source: 'grafana/tempo-operator internal/manifests/naming/naming.go Name' }],
+    podLabels: [
+      {
+        nameFrom: 'app.kubernetes.io/instance',
+        when: { 'app.kubernetes.io/name': 'tempo', 'app.kubernetes.io/managed-by': 'tempo-operator' },
+        source: 'grafana/tempo-operator internal/manifests/manifestutils/labels.go ComponentLabels',
+      },
+    ],
+    owners: [
+      { kind: 'Deployment', name: 'tempo-{name}-query-frontend', source: 'grafana/tempo-operator internal/manifests/queryfrontend/query_frontend.go' },
+      { kind: 'Deployment', name: 'tempo-{name}-gateway', source: 'grafana/tempo-operator internal/manifests/gateway/gateway.go' },
+    ],
+  },
+  {
+    group: TEMPO_GROUP,
+    versions: ['v1alpha1'],
+    plural: 'tempomonolithics',
+    kind: 'TempoMonolithic',
+    namespaced: true,
+    project: (spec, name) => tempoMonolithicSpec(spec, name),
+    serviceLabels: [
+      {
+        nameFrom: 'app.kubernetes.io/instance',
+        when: { 'app.kubernetes.io/name': 'tempo-monolithic', 'app.kubernetes.io/managed-by': 'tempo-operator' },
+        source: 'grafana/tempo-operator internal/manifests/monolithic/labels.go CommonLabels',
+      },
+    ],
+    serviceNames: [
+      { name: 'tempo-{name}', source: 'grafana/tempo-operator internal/manifests/monolithic/services.go' },
+      { name: 'tempo-{name}-{*}', source: 'grafana/tempo-operator internal/manifests/naming/naming.go Name' },
+    ],
+    podLabels: [
+      {
+        nameFrom: 'app.kubernetes.io/instance',
+        when: { 'app.kubernetes.io/name': 'tempo-monolithic', 'app.kubernetes.io/managed-by': 'tempo-operator' },
+        source: 'grafana/tempo-operator internal/manifests/monolithic/labels.go ComponentLabels',
+      },
+    ],
+    owners: [{ kind: 'StatefulSet', name: 'tempo-{name}', source: 'grafana/tempo-operator internal/manifests/monolithic/statefulset.go' }],
+  },
+  {
+    group: 'jaegertracing.io',
+    versions: ['v1'],
+    plural: 'jaegers',
+    kind: 'Jaeger',
+    namespaced: true,
+    project: (spec, name) => jaegerSpec(spec, name),
+    serviceLabels: [
+      {
+        nameFrom: 'app.kubernetes.io/instance',
+        when: { 'app.kubernetes.io/managed-by': 'jaeger-operator', 'app.kubernetes.io/part-of': 'jaeger' },
+        source: 'jaeger-operator pkg/util/util.go Labels',
+      },
+    ],
+    serviceNames: ['query', 'collector', 'collector-headless', 'agent'].map((c) => ({ name: `{name}-${c}`, source: 'jaeger-operator pkg/service/{query,collector,agent}.go' })),
+    podLabels: [
+      {
+        nameFrom: 'app.kubernetes.io/instance',
+        when: { 'app.kubernetes.io/managed-by': 'jaeger-operator', 'app.kubernetes.io/part-of': 'jaeger' },
+        source: 'jaeger-operator pkg/util/util.go Labels',
+      },
+    ],
+    owners: [
+      { kind: 'Deployment', name: '{name}', source: 'jaeger-operator pkg/deployment/all_in_one.go' },
+      { kind: 'Deployment', name: '{name}-query', source: 'jaeger-operator pkg/deployment/query.go' },
+    ],
+  },
+  ...['opensearch.opster.io', 'opensearch.org'].map(
+    (group): OperatorKind => ({
+      group,
+      versions: ['v1'],
+      plural: 'opensearchclusters',
+      kind: 'OpenSearchCluster',
+      namespaced: true,
+      project: (spec, name) => openSearchSpec(spec, name, group),
+      // ClusterLabel: `opster.io/opensearch-cluster` up to 2.x, `opensearch.org/opensearch-cluster` from 3.x
+      // (opensearch-operator/pkg/helpers/constants.go at v2.8.0 and at 3.0.0-alpha).
+      serviceLabels: [{ nameFrom: group === 'opensearch.org' ? 'opensearch.org/opensearch-cluster' : 'opster.io/opensearch-cluster', source: 'opensearch-operator pkg/builders/cluster.go NewServiceForCR' }],
+      serviceNames: [{ name: '{name}-discovery', source: 'opensearch-operator pkg/builders/cluster.go DiscoveryServiceName' }],
+      podLabels: [{ nameFrom: group === 'opensearch.org' ? 'opensearch.org/opensearch-cluster' : 'opster.io/opensearch-cluster', source: 'opensearch-operator pkg/builders/cluster.go' }],
+      owners: [{ kind: 'StatefulSet', name: '{name}-{*}', source: 'opensearch-operator pkg/builders/cluster.go StsName' }],
+    }),
+  ),
+];
+
+/** The group/versions whose presence in `/apis` says an operator's CRD is served. */
+export function operatorGroupVersions(): string[] {
+  const out = new Set<string>();
+  for (const k of OPERATOR_KINDS) for (const v of k.versions) out.add(`${k.group}/${v}`);
+  return [...out].sort();
+}
+
+const KIND_BY_GROUP_KIND = new Map(OPERATOR_KINDS.map((k) => [`${k.group}/${k.kind}`, k]));
+
+export function operatorKindFor(apiVersion: string, kind: string): OperatorKind | undefined {
+  const slash = apiVersion.indexOf('/');
+  if (slash < 0) return undefined;
+  const k = KIND_BY_GROUP_KIND.get(`${apiVersion.slice(0, slash)}/${kind}`);
+  return k && k.versions.includes(apiVersion.slice(slash + 1)) ? k : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Projection.
+
+/**
+ * The bounded projection of one custom resource (a decoded API object or a manifest), or undefined when it is not one
+ * of OPERATOR_KINDS or its identity is malformed. Only the fields named in the table are read; the result is frozen.
+ */
+export function projectResource(obj: unknown): OperatorResource | undefined {
+  if (!isObj(obj)) return undefined;
+  const apiVersion = text(obj.apiVersion);
+  const kind = text(obj.kind);
+  if (apiVersion === undefined || kind === undefined) return undefined;
+  const entry = operatorKindFor(apiVersion, kind);
+  if (!entry) return undefined;
+  const md = obj.metadata;
+  const name = text(at(md, 'name'));
+  const namespace = text(at(md, 'namespace'));
+  if (name === undefined || namespace === undefined || !DNS_SUBDOMAIN.test(name) || !DNS_LABEL.test(namespace)) return undefined;
+  const uid = text(at(md, 'uid'));
+  const spec = isObj(obj.spec) ? obj.spec : {};
+  const projected = entry.project(spec, name, entry.group);
+  const out: OperatorResource = { apiVersion, group: entry.group, kind, name, namespace, spec: deepFreeze(projected) };
+  if (uid !== undefined && uid.length <= OPERATOR_LIMITS.uid && uid !== '') out.uid = uid;
+  return Object.freeze(out);
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The index: O(1) by namespace+group+kind+name, by uid, and by front-door Service name.
+
+function resKey(namespace: string, group: string, kind: string, name: string): string {
+  return `${namespace}/${group}/${kind}/${name}`;
+}
+
+export class OperatorResourceIndex {
+  private readonly byKey = new Map<string, OperatorResource>();
+  private readonly byUid = new Map<string, OperatorResource>();
+  /** "ns/service" → resources whose front door is that Service. */
+  private readonly byFrontDoor = new Map<string, Set<OperatorResource>>();
+
+  /** Adds or replaces a resource; true when what plugins would see changed. */
+  upsert(r: OperatorResource): boolean {
+    const key = resKey(r.namespace, r.group, r.kind, r.name);
+    const old = this.byKey.get(key);
+    if (old && old.uid === r.uid && JSON.stringify(old.spec) === JSON.stringify(r.spec) && old.apiVersion === r.apiVersion) return false;
+    if (old) this.unlink(old);
+    this.byKey.set(key, r);
+    if (r.uid !== undefined) this.byUid.set(r.uid, r);
+    const fd = r.spec.frontDoor;
+    if (fd) {
+      const k = `${r.namespace}/${fd.service}`;
+      let set = this.byFrontDoor.get(k);
+      if (!set) this.byFrontDoor.set(k, (set = new Set()));
+      set.add(r);
+    }
+    return true;
+  }
+
+  /** Removes a resource; the removed one, or undefined when it was not indexed. */
+  delete(namespace: string, group: string, kind: string, name: string): OperatorResource | undefined {
+    const old = this.byKey.get(resKey(namespace, group, kind, name));
+    if (old) this.unlink(old);
+    return old;
+  }
+
+  /** Drops every resource of a group (its CRD is no longer served); returns what was dropped. */
+  deleteGroup(group: string, kind?: string): OperatorResource[] {
+    const gone = [...this.byKey.values()].filter((r) => r.group === group && (kind === undefined || r.kind === kind));
+    for (const r of gone) this.unlink(r);
+    return gone;
+  }
+
+  private unlink(r: OperatorResource): void {
+    this.byKey.delete(resKey(r.namespace, r.group, r.kind, r.name));
+    if (r.uid !== undefined && this.byUid.get(r.uid) === r) this.byUid.delete(r.uid);
+    const fd = r.spec.frontDoor;
+    if (fd) {
+      const k = `${r.namespace}/${fd.service}`;
+      const set = this.byFrontDoor.get(k);
+      set?.delete(r);
+      if (set?.size === 0) this.byFrontDoor.delete(k);
+    }
+  }
+
+  get(namespace: string, group: string, kind: string, name: string): OperatorResource | undefined {
+    return this.byKey.get(resKey(namespace, group, kind, name));
+  }
+
+  getByUid(uid: string): OperatorResource | undefined {
+    return this.byUid.get(uid);
+  }
+
+  frontDoorOf(namespace: string, service: string): readonly OperatorResource[] {
+    const set = this.byFrontDoor.get(`${namespace}/${service}`);
+    return set ? [...set] : [];
+  }
+
+  size(): number {
+    return this.byKey.size;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tying a Service to its resources.
+
+export interface ServiceRef {
+  namespace: string;
+  name: string;
+  labels?: Readonly<Record<string, string>>;
+  ownerReferences?: ReadonlyArray<{ apiVersion: string; kind: string; name: string; uid?: string }>;
+}
+
+const TEMPLATE_CACHE = new Map<string, { before: string; after: RegExp }>();
+
+function compiled(template: NameTemplate): { before: string; after: RegExp } {
+  let c = TEMPLATE_CACHE.get(template);
+  if (!c) {
+    const i = template.indexOf('{name}');
+    const before = template.slice(0, i);
+    const rest = template.slice(i + '{name}'.length);
+    const pattern = rest
+      .split(/(\{\*\}|\{n\})/)
+      .map((part) => (part === '{*}' ? '[a-z0-9][-a-z0-9.]*' : part === '{n}' ? '\\d+' : part.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&')))
+      .join('');
+    c = { before, after: new RegExp(`^${pattern}$`) };
+    TEMPLATE_CACHE.set(template, c);
+  }
+  return c;
+}
+
+/** Every resource name a template could have produced `actual` from (shortest first), bounded by the name's length. */
+function namesFromTemplate(template: NameTemplate, actual: string): string[] {
+  const { before, after } = compiled(template);
+  if (actual.length > OPERATOR_LIMITS.name || !actual.startsWith(before)) return [];
+  const out: string[] = [];
+  for (let end = before.length + 1; end <= actual.length; end++) {
+    if (after.test(actual.slice(end))) out.push(actual.slice(before.length, end));
+  }
+  return out;
+}
+
+function labelMatches(rule: LabelRule, labels: Readonly<Record<string, string>>): string | undefined {
+  const name = labels[rule.nameFrom];
+  if (name === undefined || name === '') return undefined;
+  for (const [k, want] of Object.entries(rule.when ?? {})) {
+    const v = labels[k];
+    if (v === undefined || (typeof want === 'string' ? v !== want : !want.includes(v))) return undefined;
+  }
+  return name;
+}
+
+function evidence(r: OperatorResource, via: string): ResourceEvidence {
+  // A copy: plugins get data, never the index's objects.
+  return { apiVersion: r.apiVersion, kind: r.kind, name: r.name, namespace: r.namespace, spec: structuredClone(r.spec) as Record<string, unknown>, via };
+}
+
+/**
+ * The operator resources behind a Service, strongest tie first: the Service's ownerReferences (the operator made
+ * it), the Service being a resource's front door, the labels and names the operator gives its Services, then the
+ * labels and owners of the workloads behind it (a user's Service in front of operator-made Pods). Only resources in
+ * the Service's namespace count; each resource appears once, with the first way it was tied.
+ */
+export function resourcesForService(service: ServiceRef, resources: OperatorResourceIndex, workloads?: readonly WorkloadEvidence[]): ResourceEvidence[] {
+  const out: ResourceEvidence[] = [];
+  const seen = new Set<OperatorResource>();
+  const add = (r: OperatorResource | undefined, via: string): void => {
+    if (!r || r.namespace !== service.namespace || seen.has(r)) return;
+    seen.add(r);
+    out.push(evidence(r, via));
+  };
+
+  for (const ref of (service.ownerReferences ?? []).slice(0, 16)) {
+    const kind = operatorKindFor(ref.apiVersion, ref.kind);
+    if (!kind) continue;
+    const byUid = ref.uid ? resources.getByUid(ref.uid) : undefined;
+    if (byUid) {
+      if (byUid.kind === ref.kind && byUid.name === ref.name) add(byUid, 'ownerReference');
+      continue;
+    }
+    // Without a uid to match (a hand-written manifest), the name; a reference to another uid is a stale owner.
+    const byName = resources.get(service.namespace, kind.group, kind.kind, ref.name);
+    if (byName && (!ref.uid || byName.uid === undefined)) add(byName, 'ownerReference');
+  }
+
+  for (const r of resources.frontDoorOf(service.namespace, service.name)) add(r, 'front door');
+
+  const labels = service.labels ?? {};
+  for (const kind of OPERATOR_KINDS) {
+    for (const rule of kind.serviceLabels) {
+      const name = labelMatches(rule, labels);
+      if (name !== undefined) add(resources.get(service.namespace, kind.group, kind.kind, name), `label ${rule.nameFrom}`);
+    }
+    for (const rule of kind.serviceNames) {
+      for (const name of namesFromTemplate(rule.name, service.name)) add(resources.get(service.namespace, kind.group, kind.kind, name), `name ${rule.name}`);
+    }
+  }
+
+  for (const w of (workloads ?? []).slice(0, 64)) {
+    for (const kind of OPERATOR_KINDS) {
+      for (const rule of kind.podLabels) {
+        const name = labelMatches(rule, w.labels);
+        if (name !== undefined) add(resources.get(service.namespace, kind.group, kind.kind, name), `workload label ${rule.nameFrom}`);
+      }
+      for (const rule of kind.owners) {
+        if (w.owner.kind !== rule.kind) continue;
+        for (const name of namesFromTemplate(rule.name, w.owner.name)) add(resources.get(service.namespace, kind.group, kind.kind, name), `workload ${rule.kind} ${rule.name}`);
+      }
+    }
+  }
+  return out;
+}
