@@ -1,6 +1,7 @@
-// Typed helpers for the evidence detectors weigh: labels, ports, headless twins.
-// They run inside the sandbox, so they use nothing but plain JavaScript.
-import type { DetectContext, ServicePort, ServiceView } from './types.js';
+// Typed helpers for the evidence detectors weigh: labels, ports, headless twins, and (API version 2) the workloads
+// behind a Service — images, container ports, args. They run inside the sandbox, so they use nothing but plain
+// JavaScript.
+import type { ContainerEvidence, DetectContext, ServicePort, ServiceView, WorkloadEvidence } from './types.js';
 
 /** A label expectation: an exact value, one of several values, or `true` for "present with any value". */
 export type LabelExpectation = string | readonly string[] | true;
@@ -254,3 +255,199 @@ export const NON_API_WORDS: readonly string[] = [
   'image-renderer',
   'metrics-service',
 ];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Workload evidence (SDK API version 2): what runs behind a Service. `view.evidence` is absent when the host has
+// none (offline detection over Services alone, a Service without selector and EndpointSlices, a version 1 host):
+// every helper below then answers "unknown" (false, undefined, []), and a detector decides from metadata as before.
+
+/** True when the host says what runs behind the Service (even "nothing": `workloads: []`). */
+export function hasEvidence(service: ServiceView): boolean {
+  return service.evidence !== undefined;
+}
+
+/** The workloads behind the Service, one per owner; empty when there is no evidence or nothing backs it. */
+export function workloads(service: ServiceView): readonly WorkloadEvidence[] {
+  return service.evidence?.workloads ?? [];
+}
+
+/** An image reference taken apart (Docker's reference grammar: distribution/reference, normalize.go). */
+export interface ImageRef {
+  /** Lower-case registry host, `docker.io` when the reference names none. */
+  registry: string;
+  /** Lower-case repository path without registry, tag or digest; Docker Hub's official images under `library/`. */
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/** The first path component is a registry when it has a dot or a port, or is `localhost` (as Docker decides it). */
+function isRegistry(component: string): boolean {
+  return component.includes('.') || component.includes(':') || component === 'localhost';
+}
+
+/**
+ * Takes an image reference apart: `prom/prometheus` → docker.io, `prom/prometheus`; `nginx:1.27` → docker.io,
+ * `library/nginx`, tag 1.27; `quay.io/prometheus/prometheus:v2.53.0@sha256:…` → quay.io, `prometheus/prometheus`,
+ * tag and digest.
+ */
+export function parseImage(reference: string): ImageRef {
+  let rest = reference.trim();
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  const parts = rest.split('/');
+  let registry = 'docker.io';
+  if (parts.length > 1 && isRegistry(parts[0]!)) registry = parts.shift()!.toLowerCase();
+  if (DOCKER_HUB.has(registry)) {
+    registry = 'docker.io';
+    if (parts.length === 1) parts.unshift('library');
+  }
+  const out: ImageRef = { registry, repository: parts.join('/').toLowerCase() };
+  if (tag !== undefined && tag !== '') out.tag = tag;
+  if (digest !== undefined && digest !== '') out.digest = digest;
+  return out;
+}
+
+/**
+ * True when an image reference is one of the repositories. The rule, per repository pattern (tag and digest are
+ * ignored on both sides):
+ * - a pattern that names a registry (`quay.io/prometheus/prometheus`) must match registry and path exactly;
+ * - otherwise its path segments must be the image's trailing path segments, whole: `prometheus/prometheus` matches
+ *   `quay.io/prometheus/prometheus:v2.53.0` and a mirror's `registry.corp/quay/prometheus/prometheus`, not
+ *   `bitnami/prometheus` nor `prom/prometheus` (a different repository: list both when both are the product);
+ *   a one-segment pattern (`prometheus`) matches any repository of that name (`bitnami/prometheus` too);
+ * - Docker Hub's `library/` is implied: `nginx`, `library/nginx` and `docker.io/library/nginx:1.27` are one.
+ */
+export function imageMatches(reference: string, repositories: string | readonly string[]): boolean {
+  const image = parseImage(reference);
+  const path = image.repository.split('/');
+  for (const pattern of typeof repositories === 'string' ? [repositories] : repositories) {
+    const want = parseImage(pattern);
+    const explicitRegistry = pattern.includes('/') && isRegistry(pattern.split('/')[0]!);
+    if (explicitRegistry) {
+      if (want.registry === image.registry && want.repository === image.repository) return true;
+      continue;
+    }
+    // parseImage implied `library/` for a one-segment pattern; the rule matches the name alone then.
+    const segments = !pattern.includes('/') ? [want.repository.split('/').pop()!] : want.repository.split('/');
+    if (segments.length > path.length) continue;
+    const offset = path.length - segments.length;
+    if (segments.every((s, i) => path[offset + i] === s)) return true;
+  }
+  return false;
+}
+
+/** Which containers a search looks at: all (default), or only each Pod's main container (`sidecars: false`). */
+export interface ContainerQuery {
+  /**
+   * Include sidecars (an init container with restartPolicy Always, or a container other than the Pod's main one).
+   * Default true: a chart that lists its sidecars first and does not name its main container would otherwise hide
+   * the product. Use `containerPortFor` to see whether the Service's port lands on the product's container.
+   */
+  sidecars?: boolean;
+}
+
+/** A container of a workload behind a Service. */
+export interface ContainerMatch {
+  workload: WorkloadEvidence;
+  container: ContainerEvidence;
+}
+
+function* containers(service: ServiceView, query: ContainerQuery = {}): Generator<ContainerMatch> {
+  for (const workload of workloads(service)) {
+    for (const container of workload.containers) {
+      if (query.sidecars === false && container.sidecar === true) continue;
+      yield { workload, container };
+    }
+  }
+}
+
+/** The first container (in workload order, then container order) whose image is one of the repositories (see imageMatches). */
+export function containerWithImage(
+  service: ServiceView,
+  repositories: string | readonly string[],
+  query: ContainerQuery = {},
+): (ContainerMatch & { image: ImageRef }) | undefined {
+  for (const m of containers(service, query)) {
+    if (imageMatches(m.container.image, repositories)) return { ...m, image: parseImage(m.container.image) };
+  }
+  return undefined;
+}
+
+/** True when a container behind the Service runs one of the repositories (see imageMatches for the rule). */
+export function hasImage(service: ServiceView, repositories: string | readonly string[], query: ContainerQuery = {}): boolean {
+  return containerWithImage(service, repositories, query) !== undefined;
+}
+
+/** The parsed image of the first container running one of the repositories, e.g. to read its tag. */
+export function imageOf(service: ServiceView, repositories: string | readonly string[], query: ContainerQuery = {}): ImageRef | undefined {
+  return containerWithImage(service, repositories, query)?.image;
+}
+
+/** The Pod's main container of a workload: the first not marked sidecar (else the first). */
+export function mainContainer(workload: WorkloadEvidence): ContainerEvidence | undefined {
+  return workload.containers.find((c) => c.sidecar !== true) ?? workload.containers[0];
+}
+
+/** Where a Service port's traffic lands: the workload, the container and the container port. */
+export interface ContainerPortMatch extends ContainerMatch {
+  containerPort: ContainerEvidence['ports'][number];
+}
+
+/**
+ * The container port a Service port forwards to: the Service port by name (a string) or number, its targetPort
+ * (a container port name or number; absent means the port number, as in Kubernetes) matched against the declared
+ * container ports — main containers first, so a plugin can tell a port that lands on a sidecar (`container.sidecar`).
+ * Undefined without evidence, for an unknown Service port, or when no container declares that port.
+ */
+export function containerPortFor(service: ServiceView, servicePort: string | number): ContainerPortMatch | undefined {
+  const port = service.spec.ports.find((p) => (typeof servicePort === 'string' ? p.name === servicePort : p.port === servicePort));
+  if (port === undefined) return undefined;
+  const target = port.targetPort ?? port.port;
+  // A numeric string ("9090") is how some manifests write a number.
+  const byNumber = typeof target === 'number' ? target : /^\d+$/.test(target) ? Number(target) : undefined;
+  let sidecarHit: ContainerPortMatch | undefined;
+  for (const m of containers(service)) {
+    for (const cp of m.container.ports) {
+      if (cp.protocol !== undefined && cp.protocol !== (port.protocol ?? 'TCP')) continue;
+      const hit = byNumber !== undefined ? cp.containerPort === byNumber : cp.name === target;
+      if (!hit) continue;
+      if (m.container.sidecar !== true) return { ...m, containerPort: cp };
+      sidecarHit ??= { ...m, containerPort: cp };
+    }
+  }
+  return sidecarHit;
+}
+
+/**
+ * A flag's value among a container's kept args: `--flag=value`, `-flag=value`, `--flag value` or `-flag value`
+ * (give the flag with or without dashes). `''` when the flag is there without a value, undefined when absent.
+ * Only the mode-deciding flags the host keeps are there (ContainerEvidence.args).
+ */
+export function argValue(container: Pick<ContainerEvidence, 'args'>, flag: string): string | undefined {
+  const name = flag.replace(/^--?/, '');
+  const args = container.args;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('-')) continue;
+    const body = a.replace(/^--?/, '');
+    if (body === name) {
+      const next = args[i + 1];
+      return next !== undefined && !next.startsWith('-') ? next : '';
+    }
+    if (body.startsWith(`${name}=`)) return body.slice(name.length + 1);
+  }
+  return undefined;
+}

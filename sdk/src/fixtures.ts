@@ -7,7 +7,36 @@
 //   const c = ctx([svc('widget', { selector: { app: 'widget' }, ports: [['http', 8080]] })]);
 //   assert.equal(plugin.detect(twin, c), null);
 //   assert.equal(c.calls, 1);
-import type { DetectContext, ServicePort, ServiceView } from './types.js';
+//
+// Evidence (SDK API version 2): `workloads` gives the Pods behind the Service, with defaults for all but the image:
+//   const prom = svc('metrics', { ports: [['web', 9090]], workloads: [{ image: 'quay.io/prometheus/prometheus:v2.53.0' }] });
+//   hasImage(prom, 'prometheus/prometheus') === true; containerPortFor(prom, 'web')?.container.name === 'prometheus'
+import type { ContainerEvidence, DetectContext, ResourceEvidence, ServiceEvidence, ServicePort, ServiceView, WorkloadEvidence } from './types.js';
+
+type ContainerPort = ContainerEvidence['ports'][number];
+
+/** A workload behind a fixture Service. Everything but `image` has a default. */
+export interface WorkloadFixture {
+  /** The main container's image (default `example/app:1.0`). */
+  image?: string;
+  /** The main container's name (default: the image's name, e.g. `prometheus`). */
+  name?: string;
+  /** Its ports: a number, `[name, number]`, or a port object. Default: one per Service port, where it forwards. */
+  ports?: Array<number | [string, number] | ContainerPort>;
+  args?: string[];
+  env?: Record<string, string>;
+  /** Containers after the main one, marked `sidecar: true`. */
+  sidecars?: Array<Partial<ContainerEvidence> & { image: string }>;
+  /** Full control: replaces image, name, ports, args, env and sidecars. */
+  containers?: ContainerEvidence[];
+  /** Default `Deployment` named after the Service (`-2`, `-3`… for further workloads). */
+  owner?: { kind: string; name: string };
+  /** Default 1. */
+  pods?: number;
+  /** Default: all `pods`. */
+  ready?: number;
+  labels?: Record<string, string>;
+}
 
 export interface SvcOptions {
   /** Namespace (default `default`). */
@@ -23,6 +52,58 @@ export interface SvcOptions {
   type?: string;
   /** For `type: 'ExternalName'` (default example.com). */
   externalName?: string;
+  /** The workloads behind the Service (`view.evidence.workloads`); `[]` means "selects no Pod". Absent: no evidence. */
+  workloads?: WorkloadFixture[];
+  /** Operator resources behind the Service (`view.evidence.resources`); gives evidence on its own too. */
+  resources?: ResourceEvidence[];
+  /** The evidence verbatim (wins over `workloads` and `resources`). */
+  evidence?: ServiceEvidence;
+}
+
+function imageName(image: string): string {
+  const path = image.split('@')[0]!;
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  const colon = last.indexOf(':');
+  return colon >= 0 ? last.slice(0, colon) : last;
+}
+
+function containerPort(p: number | [string, number] | ContainerPort): ContainerPort {
+  if (typeof p === 'number') return { containerPort: p };
+  if (Array.isArray(p)) return { name: p[0], containerPort: p[1] };
+  return { ...p };
+}
+
+/** Where each Service port forwards: a named targetPort becomes a container port of that name (on the port's number). */
+function portsBehind(ports: readonly ServicePort[]): ContainerPort[] {
+  return ports.map((p) => {
+    const target = p.targetPort ?? p.port;
+    if (typeof target === 'string') return { name: target, containerPort: p.port };
+    return p.name !== undefined ? { name: p.name, containerPort: target } : { containerPort: target };
+  });
+}
+
+function workload(service: string, ports: readonly ServicePort[], f: WorkloadFixture, i: number): WorkloadEvidence {
+  const image = f.image ?? 'example/app:1.0';
+  const containers: ContainerEvidence[] = f.containers
+    ? f.containers.map((c) => ({ ...c }))
+    : [
+        {
+          name: f.name ?? imageName(image),
+          image,
+          ports: f.ports ? f.ports.map(containerPort) : portsBehind(ports),
+          args: f.args ?? [],
+          env: f.env ?? {},
+        },
+        ...(f.sidecars ?? []).map((c) => ({ name: c.name ?? imageName(c.image), image: c.image, ports: c.ports ?? [], args: c.args ?? [], env: c.env ?? {}, sidecar: true })),
+      ];
+  const pods = f.pods ?? 1;
+  return {
+    owner: f.owner ?? { kind: 'Deployment', name: i === 0 ? service : `${service}-${i + 1}` },
+    pods,
+    ready: f.ready ?? pods,
+    containers,
+    labels: f.labels ?? {},
+  };
 }
 
 /** A Service as a detector receives it (the daemon's ServiceView), from a few options. */
@@ -41,6 +122,10 @@ export function svc(name: string, o: SvcOptions = {}): ServiceView {
   if (o.type === 'ExternalName') view.spec.externalName = o.externalName ?? 'example.com';
   else view.spec.clusterIP = o.headless ? 'None' : '10.96.0.10';
   if (o.selector) view.spec.selector = o.selector;
+  if (o.evidence) view.evidence = o.evidence;
+  else if (o.workloads || o.resources) {
+    view.evidence = { workloads: (o.workloads ?? []).map((w, i) => workload(name, ports, w, i)), resources: o.resources ?? [] };
+  }
   return view;
 }
 

@@ -18,7 +18,7 @@ import { MANIFEST_BANNER_PREFIX } from './banner.js';
 import { bundleDetector } from './build.js';
 
 export { svc, ctx } from './fixtures.js';
-export type { SvcOptions, CountingContext } from './fixtures.js';
+export type { SvcOptions, CountingContext, WorkloadFixture } from './fixtures.js';
 
 export interface TestResult {
   namespace: string;

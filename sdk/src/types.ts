@@ -72,7 +72,10 @@ export interface ContainerEvidence {
   args: string[];
   /** Only the literal environment values that decide the mode, a URL prefix or TLS (e.g. `GF_SERVER_ROOT_URL`). */
   env: Record<string, string>;
-  /** True for a sidecar (an init container with `restartPolicy: Always`) or any container not first in the Pod. */
+  /**
+   * True for a sidecar (an init container with `restartPolicy: Always`) or any container other than the Pod's main one:
+   * the container the `kubectl.kubernetes.io/default-container` annotation names, else the first.
+   */
   sidecar?: boolean;
 }
 
