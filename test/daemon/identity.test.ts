@@ -94,6 +94,11 @@ test('only Services verified to be what the plugin claims reach the ConfigMap, o
     health: { healthy: false, reason: 'answered on / but is not Elasticsearch: the answer is not JSON' },
     identity: { result: 'mismatch', reason: 'answered on / but is not Elasticsearch: the answer is not JSON' },
   });
+  const toolsets = await get('/api/v1/toolsets');
+  t.deepEqual(
+    (toolsets.left_out as Array<Record<string, unknown>>).filter((l) => l.service === 'apps/search-warm'),
+    [{ service: 'apps/search-warm', type: 'searchdb', reason: 'same-backend', detail: 'same backend as apps/search-hot (cluster_uuid pDx1bJ6VSa2u2kI2-cNp0A)' }],
+  );
   const services = (await get('/api/v1/services')).services as Array<Record<string, unknown>>;
   t.is(services.find((s) => s.name === 'search-warm')?.left_out, 'same backend as apps/search-hot (cluster_uuid pDx1bJ6VSa2u2kI2-cNp0A)');
 

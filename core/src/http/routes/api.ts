@@ -168,7 +168,12 @@ export function apiRoutes({ daemon, reloader }: ApiSources): Router {
     }));
     const render = daemon.desired.last?.render;
     // What the written output leaves out (toolsets/budget.ts): Services over a per-Service limit, and over the budget.
-    const left_out = (render?.leftOut ?? []).map((l) => ({ service: l.key, type: l.type, reason: l.reason, detail: l.detail }));
+    // And what the identity probes leave out (health/identity.ts): a second Service of one backend, an unsettled scheme.
+    const typeOf = new Map(daemon.model.snapshot().detected.map((d) => [d.key, d.type]));
+    const left_out = [
+      ...(render?.leftOut ?? []).map((l) => ({ service: l.key, type: l.type, reason: l.reason, detail: l.detail })),
+      ...[...(daemon.desired.last?.identityLeftOut.values() ?? [])].map((l) => ({ service: l.key, type: typeOf.get(l.key) ?? null, reason: l.reason, detail: l.detail })),
+    ];
     const degraded = render?.degraded ? { message: render.degraded.message, left_out: render.degraded.leftOut, limit_bytes: render.degraded.limit, wanted_bytes: render.degraded.wanted } : null;
     ctx.body = { toolsets, count: toolsets.length, left_out, degraded, ...(holmes ? { holmesgpt: { url: holmes.url, last_reload: holmes.last ?? null } } : {}) };
   });
