@@ -202,10 +202,21 @@ export class Emulator {
     }
   }
 
-  /** Loads objects (or multi-document YAML) with apply semantics; returns the stored objects. */
+  /**
+   * Loads objects (or multi-document YAML) with apply semantics; returns the stored objects. A status in
+   * the input (a `kubectl get -o yaml` dump: Pods' readiness, Services' load balancer) is then written
+   * through the status subresource, as the controllers owning it would have, since create resets it.
+   */
   seed(objects: readonly ObjectInput[] | string): KubeObject[] {
     const list = typeof objects === 'string' ? parseManifests(objects, 'seed') : objects;
-    return list.map((o) => this.apply(o));
+    return list.map((o) => {
+      const stored = this.apply(o);
+      const status = asObject(o).status;
+      const rt = typeOf(stored.apiVersion, stored.kind);
+      if (status === undefined || !rt.statusSubresource) return stored;
+      const md = metaOf(stored);
+      return this.registry.update(rt, nsFor(rt, md.namespace), str(md.name) ?? '', { ...stored, status }, this.wc('kube-controller-manager', {}), 'status');
+    });
   }
 
   /** Number of watch streams currently open. */

@@ -1,9 +1,10 @@
 // The resource types the emulator serves and their per-kind strategies (defaulting, validation,
 // update rules), mirroring pkg/registry/*/strategy.go of the real API server for the fields that matter.
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { errors, FieldError, GoLiteral, type GroupKind, type GroupResource } from './status.js';
 import type { ListStrategies } from './patch.js';
-import { deepEqual, isJsonObject, metaOf, str, stringMap, type JsonObject, type JsonValue, type KubeObject } from './types.js';
-import { configMapKey, dns1035Label, dns1123Subdomain } from './validation.js';
+import { deepClone, deepEqual, isJsonObject, metaOf, str, stringMap, type JsonObject, type JsonValue, type KubeObject } from './types.js';
+import { configMapKey, dns1035Label, dns1123Label, dns1123Subdomain, qualifiedName } from './validation.js';
 
 /** Stateful services a strategy may need (cluster IP / node port allocation). */
 export interface StrategyContext {
@@ -71,11 +72,10 @@ const META_LISTS: ListStrategies = {
   'metadata.finalizers': 'set',
 };
 
-function podTemplateLists(prefix: string): ListStrategies {
-  const c = (field: string): string => `${prefix}.spec.${field}`;
+/** Merge keys inside a PodSpec at `spec` (e.g. `spec` for a Pod, `spec.template.spec` for a template). */
+function podSpecLists(spec: string): Record<string, ListStrategies[string]> {
+  const c = (field: string): string => `${spec}.${field}`;
   const out: Record<string, ListStrategies[string]> = {
-    [`${prefix}.metadata.ownerReferences`]: { mergeKey: 'uid' },
-    [`${prefix}.metadata.finalizers`]: 'set',
     [c('volumes')]: { mergeKey: 'name' },
     [c('imagePullSecrets')]: { mergeKey: 'name' },
     [c('hostAliases')]: { mergeKey: 'ip' },
@@ -88,6 +88,14 @@ function podTemplateLists(prefix: string): ListStrategies {
     out[`${c(list)}[].volumeDevices`] = { mergeKey: 'devicePath' };
   }
   return out;
+}
+
+function podTemplateLists(prefix: string): ListStrategies {
+  return {
+    [`${prefix}.metadata.ownerReferences`]: { mergeKey: 'uid' },
+    [`${prefix}.metadata.finalizers`]: 'set',
+    ...podSpecLists(`${prefix}.spec`),
+  };
 }
 
 function ensureObject(parent: JsonObject, key: string): JsonObject {
@@ -477,7 +485,363 @@ const leases: ResourceType = {
   },
 };
 
-export const RESOURCE_TYPES: readonly ResourceType[] = [configMaps, services, deployments, leases];
+// ---- core/v1 Pod ------------------------------------------------------------------------------
+// pkg/registry/core/pod/strategy.go (create resets status to Pending + QoS class, updates keep it,
+// status only through /status) and pkg/apis/core/validation (ValidatePodCreate/ValidatePodUpdate),
+// for the fields a client notices. The emulator has no scheduler or kubelet: Pods stay as written, and
+// a DELETE removes the Pod at once, as the real server does for a Pod bound to no node
+// (CheckGracefulDelete: no spec.nodeName → grace period 0).
+
+const RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
+const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
+
+function containersOf(spec: JsonObject, list: string): JsonObject[] {
+  const cs = spec[list];
+  return Array.isArray(cs) ? cs.filter(isJsonObject) : [];
+}
+
+/** IsValidPortName (k8s.io/apimachinery/pkg/util/validation): an IANA_SVC_NAME. */
+export function portName(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > 15) errs.push('must be no more than 15 characters');
+  if (!/^[-a-z0-9]+$/.test(value)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (value.includes('--')) errs.push('must not contain consecutive hyphens');
+  if (!/[a-z]/.test(value)) errs.push('must contain at least one letter (a-z)');
+  if (value.startsWith('-') || value.endsWith('-')) errs.push('must not begin or end with a hyphen');
+  return errs;
+}
+
+function quantityPresent(resources: JsonValue | undefined, kind: 'requests' | 'limits'): Record<string, string> {
+  const r = isJsonObject(resources) ? resources[kind] : undefined;
+  const out: Record<string, string> = {};
+  if (!isJsonObject(r)) return out;
+  for (const [k, v] of Object.entries(r)) if (typeof v === 'string' || typeof v === 'number') out[k] = String(v);
+  return out;
+}
+
+/**
+ * GetPodQOS (pkg/apis/core/helper/qos): BestEffort without any cpu/memory request or limit,
+ * Guaranteed when every container limits cpu and memory and requests (defaulted to the limits) equal
+ * them, else Burstable. Quantities compare as written, which holds for the forms clients send.
+ */
+export function podQOS(spec: JsonObject): string {
+  const containers = [...containersOf(spec, 'containers'), ...containersOf(spec, 'initContainers')];
+  let any = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const requests = quantityPresent(c.resources, 'requests');
+    const limits = quantityPresent(c.resources, 'limits');
+    for (const r of ['cpu', 'memory']) {
+      if (requests[r] !== undefined || limits[r] !== undefined) any = true;
+      if (limits[r] === undefined || (requests[r] !== undefined && requests[r] !== limits[r])) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+function validateContainers(spec: JsonObject, list: 'containers' | 'initContainers', names: Set<string>): FieldError[] {
+  const errs: FieldError[] = [];
+  containersOf(spec, list).forEach((c, i) => {
+    const at = `spec.${list}[${i}]`;
+    const name = str(c.name) ?? '';
+    if (name === '') errs.push(FieldError.required(`${at}.name`));
+    else {
+      for (const e of dns1123Label(name)) errs.push(FieldError.invalid(`${at}.name`, name, e));
+      if (names.has(name)) errs.push(FieldError.duplicate(`${at}.name`, name));
+      names.add(name);
+    }
+    if (!str(c.image)) errs.push(FieldError.required(`${at}.image`));
+    const ports = Array.isArray(c.ports) ? c.ports.filter(isJsonObject) : [];
+    const portNames = new Set<string>();
+    ports.forEach((p, j) => {
+      const pat = `${at}.ports[${j}]`;
+      const pn = str(p.name) ?? '';
+      if (pn !== '') {
+        for (const e of portName(pn)) errs.push(FieldError.invalid(`${pat}.name`, pn, e));
+        if (portNames.has(pn)) errs.push(FieldError.duplicate(`${pat}.name`, pn));
+        portNames.add(pn);
+      }
+      const cp = p.containerPort;
+      if (cp === undefined || cp === null || cp === 0) errs.push(FieldError.required(`${pat}.containerPort`));
+      else if (typeof cp !== 'number' || !Number.isInteger(cp) || cp < 1 || cp > 65535) {
+        errs.push(FieldError.invalid(`${pat}.containerPort`, cp, 'must be between 1 and 65535, inclusive'));
+      }
+      const proto = str(p.protocol) ?? 'TCP';
+      if (!PROTOCOLS.includes(proto)) errs.push(FieldError.notSupported(`${pat}.protocol`, proto, PROTOCOLS));
+    });
+  });
+  return errs;
+}
+
+/** The fields ValidatePodUpdate lets a main-resource update change (images, deadline, grace period, tolerations). */
+function withoutMutableSpecFields(spec: JsonObject, old: JsonObject): JsonObject {
+  const out = deepClone(spec);
+  for (const list of ['containers', 'initContainers']) {
+    const now = out[list];
+    const before = old[list];
+    if (!Array.isArray(now) || !Array.isArray(before) || now.length !== before.length) continue;
+    now.forEach((c, i) => {
+      const b = before[i];
+      if (isJsonObject(c) && isJsonObject(b)) {
+        if (b.image === undefined) delete c.image;
+        else c.image = b.image;
+      }
+    });
+  }
+  for (const f of ['activeDeadlineSeconds', 'terminationGracePeriodSeconds', 'tolerations']) {
+    if (old[f] === undefined) delete out[f];
+    else out[f] = old[f] as JsonValue;
+  }
+  return out;
+}
+
+const POD_UPDATE_FORBIDDEN =
+  'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+const pods: ResourceType = {
+  group: '',
+  version: 'v1',
+  resource: 'pods',
+  singular: 'pod',
+  kind: 'Pod',
+  listKind: 'PodList',
+  namespaced: true,
+  shortNames: ['po'],
+  statusSubresource: true,
+  // pkg/registry/core/pod/storage/storage.go: ReturnDeletedObject: true.
+  returnDeletedObject: true,
+  validateName: dns1123Subdomain,
+  // ToSelectableFields in pkg/registry/core/pod/strategy.go.
+  fieldSelectors: new Set([
+    ...META_FIELDS,
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'spec.hostNetwork',
+    'status.phase',
+    'status.podIP',
+    'status.nominatedNodeName',
+  ]),
+  fields(obj) {
+    const spec = isJsonObject(obj.spec) ? obj.spec : {};
+    const status = isJsonObject(obj.status) ? obj.status : {};
+    const podIPs = Array.isArray(status.podIPs) ? status.podIPs : [];
+    const first = podIPs[0];
+    return {
+      ...metaFields(obj),
+      'spec.nodeName': str(spec.nodeName) ?? '',
+      'spec.restartPolicy': str(spec.restartPolicy) ?? '',
+      'spec.schedulerName': str(spec.schedulerName) ?? '',
+      'spec.serviceAccountName': str(spec.serviceAccountName) ?? '',
+      'spec.hostNetwork': String(spec.hostNetwork === true),
+      'status.phase': str(status.phase) ?? '',
+      'status.podIP': (isJsonObject(first) ? str(first.ip) : undefined) ?? '',
+      'status.nominatedNodeName': str(status.nominatedNodeName) ?? '',
+    };
+  },
+  listStrategies: {
+    ...META_LISTS,
+    ...podSpecLists('spec'),
+    'status.conditions': { mergeKey: 'type' },
+    'status.podIPs': { mergeKey: 'ip' },
+  },
+  applyDefaults(obj) {
+    const spec = ensureObject(obj, 'spec');
+    defaultPodSpec(spec);
+    if (spec.enableServiceLinks === undefined) spec.enableServiceLinks = true;
+  },
+  prepareForCreate(obj) {
+    obj.status = { phase: 'Pending', qosClass: podQOS(isJsonObject(obj.spec) ? obj.spec : {}) };
+  },
+  prepareForUpdate(next, old) {
+    next.status = old.status ?? {};
+  },
+  validate(obj, old) {
+    const errs: FieldError[] = [];
+    const spec = isJsonObject(obj.spec) ? obj.spec : {};
+    if (containersOf(spec, 'containers').length === 0) errs.push(FieldError.required('spec.containers'));
+    const names = new Set<string>();
+    errs.push(...validateContainers(spec, 'containers', names), ...validateContainers(spec, 'initContainers', names));
+    const restart = str(spec.restartPolicy) ?? 'Always';
+    if (!RESTART_POLICIES.includes(restart)) errs.push(FieldError.notSupported('spec.restartPolicy', restart, RESTART_POLICIES));
+    const dns = str(spec.dnsPolicy) ?? 'ClusterFirst';
+    if (!DNS_POLICIES.includes(dns)) errs.push(FieldError.notSupported('spec.dnsPolicy', dns, DNS_POLICIES));
+    if (old && errs.length === 0) {
+      const oldSpec = isJsonObject(old.spec) ? old.spec : {};
+      // The real message appends a diff of the specs; the rule and its wording are what clients act on.
+      if (!deepEqual(withoutMutableSpecFields(spec, oldSpec), oldSpec)) errs.push(FieldError.forbidden('spec', POD_UPDATE_FORBIDDEN));
+    }
+    return errs;
+  },
+};
+
+// ---- discovery.k8s.io/v1 EndpointSlice --------------------------------------------------------
+// pkg/registry/discovery/endpointslice/strategy.go (generation bumps on any non-metadata change or a
+// label change), pkg/apis/discovery/v1/defaults.go (port name "", protocol TCP) and
+// pkg/apis/discovery/validation/validation.go (addressType required and immutable; 1..100
+// addresses per endpoint, valid for the address type; at most 1000 endpoints and 100 ports; unique
+// DNS-label port names). `endpoints` and `ports` carry no omitempty in k8s.io/api/discovery/v1, and
+// etcd's protobuf keeps no empty list, so an empty or missing list is read back as null.
+
+const ADDRESS_TYPES = ['FQDN', 'IPv4', 'IPv6'];
+/** Accepted on update only (deprecatedAddressTypes upstream). */
+const DEPRECATED_ADDRESS_TYPES = ['IP'];
+const MAX_ENDPOINTS = 1000;
+const MAX_ADDRESSES = 100;
+const MAX_PORTS = 100;
+
+function ipv4Octets(value: string): number[] | undefined {
+  if (!isIPv4(value)) return undefined;
+  return value.split('.').map((x) => Number.parseInt(x, 10));
+}
+
+/** ValidateNonSpecialIP (pkg/apis/core/validation): no unspecified, loopback or link-local addresses. */
+function specialIPErrors(value: string): string[] {
+  const errs: string[] = [];
+  const v4 = ipv4Octets(value);
+  if (v4) {
+    const [a, b, c] = v4 as [number, number, number, number];
+    if (v4.every((x) => x === 0)) errs.push(`may not be unspecified (${value})`);
+    if (a === 127) errs.push('may not be in the loopback range (127.0.0.0/8, ::1/128)');
+    if (a === 169 && b === 254) errs.push('may not be in the link-local range (169.254.0.0/16, fe80::/10)');
+    if (a === 224 && b === 0 && c === 0) errs.push('may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)');
+    return errs;
+  }
+  const lower = value.toLowerCase();
+  if (/^[0:]+$/.test(lower)) errs.push(`may not be unspecified (${value})`);
+  if (/^[0:]*:0*1$/.test(lower) && lower.includes('::')) errs.push('may not be in the loopback range (127.0.0.0/8, ::1/128)');
+  if (/^fe[89ab][0-9a-f]?:/.test(lower)) errs.push('may not be in the link-local range (169.254.0.0/16, fe80::/10)');
+  if (/^ff[0-9a-f]2:/.test(lower)) errs.push('may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)');
+  return errs;
+}
+
+/** IsFullyQualifiedDomainName (k8s.io/apimachinery/pkg/util/validation). */
+function fqdnErrors(value: string): string[] {
+  const name = value.endsWith('.') ? value.slice(0, -1) : value;
+  const errs = dns1123Subdomain(name);
+  if (name.split('.').length < 2) errs.unshift('should be a domain with at least two segments separated by dots');
+  return errs;
+}
+
+function validateSliceEndpoints(endpoints: JsonValue | undefined, addressType: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const list = Array.isArray(endpoints) ? endpoints : [];
+  if (list.length > MAX_ENDPOINTS) return [FieldError.tooMany('endpoints', list.length, MAX_ENDPOINTS)];
+  list.forEach((ep, i) => {
+    const at = `endpoints[${i}]`;
+    const e = isJsonObject(ep) ? ep : {};
+    const addresses = Array.isArray(e.addresses) ? e.addresses : [];
+    if (addresses.length === 0) errs.push(FieldError.required(`${at}.addresses`, 'must contain at least 1 address'));
+    else if (addresses.length > MAX_ADDRESSES) errs.push(FieldError.tooMany(`${at}.addresses`, addresses.length, MAX_ADDRESSES));
+    addresses.forEach((a, j) => {
+      const path = `${at}.addresses[${j}]`;
+      const address = typeof a === 'string' ? a : '';
+      if (addressType === 'IPv4' || addressType === 'IPv6') {
+        const ok = addressType === 'IPv4' ? isIPv4(address) : isIPv6(address);
+        if (!ok) errs.push(FieldError.invalid(path, address, `must be a valid ${addressType} address`));
+        if (!isIP(address)) errs.push(FieldError.invalid(path, address, 'must be a valid IP address'));
+        else for (const m of specialIPErrors(address)) errs.push(FieldError.invalid(path, address, m));
+      } else if (addressType === 'FQDN') {
+        for (const m of fqdnErrors(address)) errs.push(FieldError.invalid(path, address, m));
+      } else if (addressType === 'IP' && !isIP(address)) {
+        errs.push(FieldError.invalid(path, address, 'must be a valid IP address'));
+      }
+    });
+    const hostname = e.hostname;
+    if (typeof hostname === 'string') for (const m of dns1123Label(hostname)) errs.push(FieldError.invalid(`${at}.hostname`, hostname, m));
+  });
+  return errs;
+}
+
+function validateSlicePorts(ports: JsonValue | undefined): FieldError[] {
+  const errs: FieldError[] = [];
+  const list = Array.isArray(ports) ? ports : [];
+  if (list.length > MAX_PORTS) return [FieldError.tooMany('ports', list.length, MAX_PORTS)];
+  const names = new Set<string>();
+  list.forEach((p, i) => {
+    const at = `ports[${i}]`;
+    const port = isJsonObject(p) ? p : {};
+    const name = str(port.name) ?? '';
+    if (name !== '') for (const m of dns1123Label(name)) errs.push(FieldError.invalid(`${at}.name`, name, m));
+    if (names.has(name)) errs.push(FieldError.duplicate(`${at}.name`, name));
+    else names.add(name);
+    const proto = str(port.protocol);
+    if (proto === undefined) errs.push(FieldError.required(`${at}.protocol`));
+    else if (!PROTOCOLS.includes(proto)) errs.push(FieldError.notSupported(`${at}.protocol`, proto, PROTOCOLS));
+    const app = port.appProtocol;
+    if (typeof app === 'string') for (const m of qualifiedName(app)) errs.push(FieldError.invalid(`${at}.appProtocol`, app, m));
+  });
+  return errs;
+}
+
+function withoutMetadata(obj: KubeObject): JsonObject {
+  const { metadata: _metadata, ...rest } = obj;
+  return rest;
+}
+
+const endpointSlices: ResourceType = {
+  group: 'discovery.k8s.io',
+  version: 'v1',
+  resource: 'endpointslices',
+  singular: 'endpointslice',
+  kind: 'EndpointSlice',
+  listKind: 'EndpointSliceList',
+  namespaced: true,
+  shortNames: [],
+  generationChanged: (next, old) => !deepEqual(withoutMetadata(next), withoutMetadata(old)) || !deepEqual(metaOf(next).labels, metaOf(old).labels),
+  statusSubresource: false,
+  returnDeletedObject: false,
+  validateName: dns1123Subdomain,
+  fieldSelectors: META_FIELDS,
+  fields: metaFields,
+  // endpoints and ports are +listType=atomic: a strategic merge patch replaces them.
+  listStrategies: META_LISTS,
+  decode(obj) {
+    for (const f of ['endpoints', 'ports']) {
+      const v = obj[f];
+      if (v !== undefined && v !== null && !Array.isArray(v)) {
+        throw errors.badRequest(
+          `EndpointSlice in version "v1" cannot be handled as a EndpointSlice: json: cannot unmarshal ${jsonTypeName(v)} into Go struct field EndpointSlice.${f} of type []v1.${f === 'ports' ? 'EndpointPort' : 'Endpoint'}`,
+        );
+      }
+    }
+  },
+  applyDefaults(obj) {
+    for (const f of ['endpoints', 'ports']) {
+      const v = obj[f];
+      if (!Array.isArray(v) || v.length === 0) obj[f] = null;
+    }
+    if (Array.isArray(obj.endpoints)) {
+      for (const ep of obj.endpoints) {
+        if (!isJsonObject(ep)) continue;
+        if (!isJsonObject(ep.conditions)) ep.conditions = {};
+        // Not writable through v1 (dropTopologyOnV1).
+        delete ep.deprecatedTopology;
+      }
+    }
+    if (Array.isArray(obj.ports)) {
+      for (const p of obj.ports) {
+        if (!isJsonObject(p)) continue;
+        if (p.name === undefined || p.name === null) p.name = '';
+        if (p.protocol === undefined || p.protocol === null) p.protocol = 'TCP';
+      }
+    }
+  },
+  validate(obj, old) {
+    const errs: FieldError[] = [];
+    const addressType = str(obj.addressType) ?? '';
+    const allowed = old ? [...ADDRESS_TYPES, ...DEPRECATED_ADDRESS_TYPES].sort() : ADDRESS_TYPES;
+    if (addressType === '') errs.push(FieldError.required('addressType'));
+    else if (!allowed.includes(addressType)) errs.push(FieldError.notSupported('addressType', addressType, allowed));
+    errs.push(...validateSliceEndpoints(obj.endpoints, addressType), ...validateSlicePorts(obj.ports));
+    if (old && addressType !== (str(old.addressType) ?? '')) errs.push(FieldError.invalid('addressType', addressType, 'field is immutable'));
+    return errs;
+  },
+};
+
+export const RESOURCE_TYPES: readonly ResourceType[] = [configMaps, services, pods, deployments, leases, endpointSlices];
 
 /** Finds the type served at /{prefix}/{group}/{version}/{resource}. */
 export function lookupResource(group: string, version: string, resource: string): ResourceType | undefined {

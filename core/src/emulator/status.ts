@@ -206,7 +206,8 @@ export type FieldErrorType =
   | 'FieldValueNotSupported'
   | 'FieldValueDuplicate'
   | 'FieldValueForbidden'
-  | 'FieldValueTooLong';
+  | 'FieldValueTooLong'
+  | 'FieldValueTooMany';
 
 /** One field.Error; text()/body() reproduce Error() and ErrorBody() of k8s.io/apimachinery/pkg/util/validation/field. */
 export class FieldError {
@@ -231,6 +232,10 @@ export class FieldError {
   static forbidden(field: string, detail: string): FieldError {
     return new FieldError('FieldValueForbidden', field, detail);
   }
+  /** field.TooMany: the actual count is the value shown. */
+  static tooMany(field: string, actual: number, max: number): FieldError {
+    return new FieldError('FieldValueTooMany', field, `must have at most ${max} items`, actual);
+  }
   body(): string {
     const label = {
       FieldValueRequired: 'Required value',
@@ -239,8 +244,10 @@ export class FieldError {
       FieldValueDuplicate: 'Duplicate value',
       FieldValueForbidden: 'Forbidden',
       FieldValueTooLong: 'Too long',
+      FieldValueTooMany: 'Too many',
     }[this.type];
-    const showsValue = this.type === 'FieldValueInvalid' || this.type === 'FieldValueNotSupported' || this.type === 'FieldValueDuplicate';
+    const showsValue =
+      this.type === 'FieldValueInvalid' || this.type === 'FieldValueNotSupported' || this.type === 'FieldValueDuplicate' || this.type === 'FieldValueTooMany';
     let s = label;
     if (showsValue) s += `: ${formatValue(this.value)}`;
     if (this.detail) s += `: ${this.detail}`;
