@@ -46,7 +46,8 @@ function identityFields(endpoint: DetectedService['endpoint'], h: HealthResult |
     ...(id !== undefined
       ? {
           checked: { path: id.path, what: id.what ?? null, ...(id.contains ? { contains: id.contains } : {}), ...(id.json ? { json: id.json } : {}), ...(id.key ? { key: id.key } : {}) },
-          result: h?.identity?.state ?? 'pending',
+          // unchecked: health checks are off for this detector, so nothing verified it (published as unchecked).
+          result: h?.identity?.state ?? (h?.state === 'unchecked' ? 'unchecked' : 'pending'),
           ...(h?.identity?.reason !== undefined ? { reason: h.identity.reason } : {}),
           ...(h?.identity?.value !== undefined ? { value: h.identity.value } : {}),
         }
