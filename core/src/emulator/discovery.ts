@@ -38,7 +38,7 @@ function resourceEntries(rt: ResourceType): JsonObject[] {
   return out;
 }
 
-function groupVersions(): Map<string, Set<string>> {
+function groupVersions(extra: readonly ResourceType[]): Map<string, Set<string>> {
   const m = new Map<string, Set<string>>();
   const add = (g: string, v: string): void => {
     if (g === '') return;
@@ -47,6 +47,7 @@ function groupVersions(): Map<string, Set<string>> {
   };
   for (const rt of RESOURCE_TYPES) add(rt.group, rt.version);
   for (const r of EXTRA) add(r.group, r.version);
+  for (const rt of extra) add(rt.group, rt.version);
   return m;
 }
 
@@ -59,20 +60,21 @@ function apiGroup(name: string, versions: Set<string>): JsonObject {
   return { name, versions: vs, preferredVersion: vs[0] ?? null };
 }
 
-export function apiGroupList(): JsonObject {
-  const groups = [...groupVersions()].sort(([a], [b]) => a.localeCompare(b)).map(([name, vs]) => apiGroup(name, vs));
+/** `extra`: served types beyond the built-in ones (custom resources), in preferred-version order per group. */
+export function apiGroupList(extra: readonly ResourceType[] = []): JsonObject {
+  const groups = [...groupVersions(extra)].sort(([a], [b]) => a.localeCompare(b)).map(([name, vs]) => apiGroup(name, vs));
   return { kind: 'APIGroupList', apiVersion: 'v1', groups };
 }
 
-export function apiGroupDoc(group: string): JsonObject | undefined {
-  const vs = groupVersions().get(group);
+export function apiGroupDoc(group: string, extra: readonly ResourceType[] = []): JsonObject | undefined {
+  const vs = groupVersions(extra).get(group);
   return vs ? { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group, vs) } : undefined;
 }
 
 /** APIResourceList for a group/version ('' group = core), or undefined when not served. */
-export function apiResourceList(group: string, version: string): JsonObject | undefined {
+export function apiResourceList(group: string, version: string, extra: readonly ResourceType[] = []): JsonObject | undefined {
   const resources: JsonObject[] = [];
-  for (const rt of RESOURCE_TYPES) if (rt.group === group && rt.version === version) resources.push(...resourceEntries(rt));
+  for (const rt of [...RESOURCE_TYPES, ...extra]) if (rt.group === group && rt.version === version) resources.push(...resourceEntries(rt));
   for (const r of EXTRA) if (r.group === group && r.version === version) resources.push(r.resource);
   if (resources.length === 0) return undefined;
   resources.sort((a, b) => String(a.name).localeCompare(String(b.name)));

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Authenticator, type TokenUser } from './auth.js';
+import { CustomResources } from './custom.js';
 import { Faults } from './faults.js';
 import { buildKubeconfig } from './kubeconfig.js';
 import { type PatchType } from './patch.js';
@@ -69,8 +70,8 @@ function asObject(input: ObjectInput): KubeObject {
   return obj;
 }
 
-function typeOf(apiVersion: unknown, kind: unknown): ResourceType {
-  const rt = typeof apiVersion === 'string' && typeof kind === 'string' ? lookupKind(apiVersion, kind) : undefined;
+function typeOf(apiVersion: unknown, kind: unknown, custom?: CustomResources): ResourceType {
+  const rt = typeof apiVersion === 'string' && typeof kind === 'string' ? (lookupKind(apiVersion, kind) ?? custom?.lookupKind(apiVersion, kind)) : undefined;
   if (!rt) throw new Error(`kube emulator: unsupported kind ${String(apiVersion)}/${String(kind)}`);
   return rt;
 }
@@ -86,15 +87,17 @@ export class Emulator {
   private readonly authn: Authenticator;
   private readonly authz: Authorizer;
   private readonly proxies: ProxyRegistry;
+  private readonly custom: CustomResources;
 
   /** @internal use startEmulator() */
   constructor(
     readonly url: string,
     readonly adminToken: string,
     private readonly server: ApiServer,
-    parts: { registry: Registry; authn: Authenticator; authz: Authorizer; proxies: ProxyRegistry; faults: Faults },
+    parts: { registry: Registry; authn: Authenticator; authz: Authorizer; proxies: ProxyRegistry; faults: Faults; custom: CustomResources },
   ) {
     this.registry = parts.registry;
+    this.custom = parts.custom;
     this.authn = parts.authn;
     this.authz = parts.authz;
     this.proxies = parts.proxies;
@@ -141,14 +144,14 @@ export class Emulator {
   /** Creates an object (409 AlreadyExists as an ApiError if present). */
   create(input: ObjectInput, opts: HelperOptions = {}): KubeObject {
     const obj = asObject(input);
-    const rt = typeOf(obj.apiVersion, obj.kind);
+    const rt = typeOf(obj.apiVersion, obj.kind, this.custom);
     return this.registry.create(rt, nsFor(rt, metaOf(obj).namespace), obj, this.wc('kubectl-create', opts));
   }
 
   /** Creates or replaces (unconditionally) an object, keeping server-owned fields such as status. */
   apply(input: ObjectInput, opts: HelperOptions = {}): KubeObject {
     const copy = asObject(input);
-    const rt = typeOf(copy.apiVersion, copy.kind);
+    const rt = typeOf(copy.apiVersion, copy.kind, this.custom);
     const md = metaOf(copy);
     const ns = nsFor(rt, md.namespace);
     const name = str(md.name);
@@ -161,18 +164,18 @@ export class Emulator {
   /** PUT semantics: a stale metadata.resourceVersion fails with 409 Conflict. */
   update(input: ObjectInput, opts: HelperOptions = {}): KubeObject {
     const obj = asObject(input);
-    const rt = typeOf(obj.apiVersion, obj.kind);
+    const rt = typeOf(obj.apiVersion, obj.kind, this.custom);
     const md = metaOf(obj);
     return this.registry.update(rt, nsFor(rt, md.namespace), str(md.name) ?? '', obj, this.wc('kubectl-edit', opts));
   }
 
   patch(ref: ObjectRef, patch: unknown, type: PatchType = 'merge', opts: HelperOptions = {}): KubeObject {
-    const rt = typeOf(ref.apiVersion, ref.kind);
+    const rt = typeOf(ref.apiVersion, ref.kind, this.custom);
     return this.registry.patch(rt, nsFor(rt, ref.namespace), ref.name, type, toJson(patch), this.wc('kubectl-patch', opts), opts.subresource).object;
   }
 
   get(ref: ObjectRef): KubeObject | undefined {
-    const rt = typeOf(ref.apiVersion, ref.kind);
+    const rt = typeOf(ref.apiVersion, ref.kind, this.custom);
     try {
       return this.registry.get(rt, nsFor(rt, ref.namespace), ref.name);
     } catch (e) {
@@ -183,7 +186,7 @@ export class Emulator {
 
   /** Objects of a kind (with kind/apiVersion set), optionally filtered like a list call. */
   list(apiVersion: string, kind: string, query: ListQuery = {}): KubeObject[] {
-    const rt = typeOf(apiVersion, kind);
+    const rt = typeOf(apiVersion, kind, this.custom);
     const ns = rt.namespaced && query.namespace ? query.namespace : undefined;
     const list = this.registry.list(rt, ns, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector });
     const items = Array.isArray(list.items) ? (list.items as KubeObject[]) : [];
@@ -192,7 +195,7 @@ export class Emulator {
 
   /** Deletes an object; false when it did not exist. */
   delete(ref: ObjectRef): boolean {
-    const rt = typeOf(ref.apiVersion, ref.kind);
+    const rt = typeOf(ref.apiVersion, ref.kind, this.custom);
     try {
       this.registry.delete(rt, nsFor(rt, ref.namespace), ref.name, undefined, {});
       return true;
@@ -212,7 +215,7 @@ export class Emulator {
     return list.map((o) => {
       const stored = this.apply(o);
       const status = asObject(o).status;
-      const rt = typeOf(stored.apiVersion, stored.kind);
+      const rt = typeOf(stored.apiVersion, stored.kind, this.custom);
       if (status === undefined || !rt.statusSubresource) return stored;
       const md = metaOf(stored);
       return this.registry.update(rt, nsFor(rt, md.namespace), str(md.name) ?? '', { ...stored, status }, this.wc('kube-controller-manager', {}), 'status');
@@ -243,11 +246,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const faults = new Faults(watches);
   const proxies = new ProxyRegistry();
-  const server = new ApiServer({ registry, authn, authz, watches, proxies, faults });
+  const custom = new CustomResources(registry);
+  const server = new ApiServer({ registry, authn, authz, watches, proxies, faults, custom });
   const host = options.host ?? '127.0.0.1';
   const addr = await server.listen(options.port ?? 0, host);
   const urlHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const emulator = new Emulator(`http://${urlHost}:${addr.port}`, adminToken, server, { registry, authn, authz, proxies, faults });
+  const emulator = new Emulator(`http://${urlHost}:${addr.port}`, adminToken, server, { registry, authn, authz, proxies, faults, custom });
   if (options.seed !== undefined) {
     try {
       emulator.seed(options.seed);

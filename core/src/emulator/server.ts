@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Authenticator } from './auth.js';
+import type { CustomResources } from './custom.js';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.js';
 import type { Faults } from './faults.js';
 import { ACCEPTED_PATCH_TYPES, patchTypeFor } from './patch.js';
@@ -26,6 +27,8 @@ export interface ServerParts {
   watches: WatchHub;
   proxies: ProxyRegistry;
   faults: Faults;
+  /** CRDs and the custom resources they serve (absent: built-in kinds only). */
+  custom?: CustomResources;
 }
 
 interface Call {
@@ -152,13 +155,14 @@ export class ApiServer {
       return;
     }
     const segs = p.split('/').filter((s) => s !== '');
+    const extra = this.parts.custom?.types() ?? [];
     let doc: JsonObject | undefined;
     if (p === '/version') doc = VERSION_INFO;
     else if (p === '/api') doc = apiVersions(call.req.headers.host ?? '127.0.0.1');
-    else if (p === '/apis') doc = apiGroupList();
+    else if (p === '/apis') doc = apiGroupList(extra);
     else if (segs[0] === 'api' && segs.length === 2) doc = apiResourceList('', segs[1] as string);
-    else if (segs[0] === 'apis' && segs.length === 2) doc = apiGroupDoc(segs[1] as string);
-    else if (segs[0] === 'apis' && segs.length === 3) doc = apiResourceList(segs[1] as string, segs[2] as string);
+    else if (segs[0] === 'apis' && segs.length === 2) doc = apiGroupDoc(segs[1] as string, extra);
+    else if (segs[0] === 'apis' && segs.length === 3) doc = apiResourceList(segs[1] as string, segs[2] as string, extra);
     if (doc === undefined) {
       sendText(res, 404, '404 page not found\n');
       return;
@@ -186,7 +190,7 @@ export class ApiServer {
       this.namespaces(call);
       return;
     }
-    const rt = lookupResource(info.apiGroup, info.apiVersion, info.resource);
+    const rt = lookupResource(info.apiGroup, info.apiVersion, info.resource) ?? this.parts.custom?.lookup(info.apiGroup, info.apiVersion, info.resource);
     if (!rt) throw errors.routeNotFound();
     // Dispatch on the path, not info.name (which a metadata.name field selector may have filled in).
     const pathName = info.parts[1] ?? '';
