@@ -1,6 +1,14 @@
 // A list-watch cache of one resource kind that keeps itself alive. client-node 1.4's own informer stops for good
 // on any error but 410 and never notices a silently dead watch; this one restarts with backoff, relists on 410,
-// treats a watch with no event or bookmark for `staleAfterMs` as dead, and relists periodically to heal any gap.
+// and relists periodically to heal any gap. A watch can go silent without closing (issue 12: ~200 deletions held
+// back for 120 s); two checks catch that:
+//   - progress: once the watch has been quiet for `probeAfterMs`, the source is asked whether anything changed
+//     after the cache's resourceVersion (a short watch from it). A change the watch has not delivered by then means
+//     the watch is dead: it is restarted from that resourceVersion (nothing lost, nothing twice). Quiet checks that
+//     find nothing back off to `probeMaxMs`, so an idle cluster costs about one short request a minute.
+//   - liveness: the API server sends a BOOKMARK about every minute to a watch that asked for them (k8s.io/apiserver
+//     pkg/storage/cacher/cacher.go, defaultBookmarkFrequency = time.Minute, since kubernetes#90560 in v1.19; v1.20
+//     and current alike); a watch with no event or bookmark for `staleAfterMs` is restarted.
 // It stores only a projection of each object (no managedFields, no status) and tells listeners which keys
 // changed — never the payload: consumers read the cache (level-triggered).
 import { systemClock } from '../clock.js';
@@ -26,6 +34,11 @@ export interface InformerSource {
   list(onPage?: (items: unknown[]) => void): Promise<ListResult>;
   /** Starts a watch from `resourceVersion`; `onDone` is called exactly once when it ends, with the error if any. */
   watch(resourceVersion: string, onEvent: (e: WatchEvent) => void, onDone: (err?: unknown) => void): Promise<WatchHandle>;
+  /**
+   * Whether the server has a change after `resourceVersion` (or no longer has that resourceVersion's history).
+   * Cheap and short; rejects when it cannot tell.
+   */
+  probe?(resourceVersion: string): Promise<boolean>;
 }
 
 export interface InformerOptions<T> {
@@ -35,8 +48,14 @@ export interface InformerOptions<T> {
   keyOf: (item: T) => string;
   clock?: Clock;
   backoff?: { baseMs: number; maxMs: number };
-  /** A watch that delivered nothing (not even a bookmark) for this long is restarted. */
+  /** A watch that delivered nothing (not even a bookmark) for this long is restarted (default 120 s). */
   staleAfterMs?: number;
+  /** Quiet time after which the source is asked for changes the watch has not delivered (default 3 s; 0: never). */
+  probeAfterMs?: number;
+  /** Longest quiet time between such checks once they keep finding nothing (default 60 s). */
+  probeMaxMs?: number;
+  /** How long a change a check found may take to arrive through the watch before the watch counts as dead (default 1 s). */
+  probeGraceMs?: number;
   /** Full relist period; heals anything a watch could have missed. 0 disables. */
   relistIntervalMs?: number;
   log?: { warn(message: string, meta?: Record<string, unknown>): void; info(message: string, meta?: Record<string, unknown>): void };
@@ -59,6 +78,14 @@ function statusCode(err: unknown): number | undefined {
   return undefined;
 }
 
+/** InformerStats plus the progress checks. */
+export interface WatchHealthStats extends InformerStats {
+  /** Watches restarted because a progress check found a change they had not delivered. */
+  silentRestarts: number;
+  /** Progress checks made. */
+  probes: number;
+}
+
 export class Informer<T> {
   private readonly items = new Map<string, T>();
   private readonly listeners = new Set<(keys: string[]) => void>();
@@ -73,7 +100,12 @@ export class Informer<T> {
   private staleTimer: Timer | undefined;
   private relistTimer: Timer | undefined;
   private syncWaiters: Array<() => void> = [];
-  readonly stats: InformerStats = { lists: 0, watchRestarts: 0, staleRestarts: 0, errors: 0, lastEventAt: 0 };
+  readonly stats: WatchHealthStats = { lists: 0, watchRestarts: 0, staleRestarts: 0, silentRestarts: 0, probes: 0, errors: 0, lastEventAt: 0 };
+  /** Events (bookmarks included) the current watch delivered; a progress check compares it before and after. */
+  private delivered = 0;
+  /** Quiet time before the next progress check; doubles while checks find nothing. */
+  private probeDelay: number;
+  private probing = false;
   /** The last list/watch failure, cleared by the next successful list or event (readiness reads it). */
   lastError: string | undefined;
 
@@ -82,6 +114,7 @@ export class Informer<T> {
   constructor(private readonly options: InformerOptions<T>) {
     this.relistIntervalMs = options.relistIntervalMs ?? 0;
     this.clock = options.clock ?? systemClock;
+    this.probeDelay = options.probeAfterMs ?? 3000;
   }
 
   /** Called with the keys whose object was added, changed or deleted. */
@@ -141,19 +174,84 @@ export class Informer<T> {
     for (const l of [...this.listeners]) l(keys);
   }
 
+  /** The watch delivered something (or has just started): it is alive now. */
   private touch(): void {
     this.stats.lastEventAt = this.clock.now();
+    this.delivered += 1;
+    this.probeDelay = this.options.probeAfterMs ?? 3000;
+    // One timer per quiet spell, not one per event: a burst of thousands of events reschedules nothing.
+    if (this.staleTimer === undefined) this.scheduleWatchdog();
+  }
+
+  /** Wakes up when the watch will have been quiet long enough for a progress check or to count as stale. */
+  private scheduleWatchdog(): void {
     this.staleTimer?.cancel();
-    const after = this.options.staleAfterMs ?? 120_000;
-    if (after > 0 && this.running) {
-      const gen = this.generation;
-      this.staleTimer = this.clock.setTimeout(() => {
-        if (gen !== this.generation || !this.running) return;
-        this.stats.staleRestarts += 1;
-        this.options.log?.warn('watch delivered nothing for too long; restarting it', { staleAfterMs: after });
-        void this.run(false);
-      }, after);
+    this.staleTimer = undefined;
+    if (!this.running) return;
+    const stale = this.options.staleAfterMs ?? 120_000;
+    const probe = this.options.source.probe && (this.options.probeAfterMs ?? 3000) > 0 ? this.probeDelay : 0;
+    const waits = [stale, probe].filter((x) => x > 0);
+    if (waits.length === 0) return;
+    const gen = this.generation;
+    const quiet = this.clock.now() - this.stats.lastEventAt;
+    this.staleTimer = this.clock.setTimeout(() => {
+      this.staleTimer = undefined;
+      if (gen === this.generation && this.running) this.watchdog();
+    }, Math.max(1, Math.min(...waits) - quiet));
+  }
+
+  private watchdog(): void {
+    const quiet = this.clock.now() - this.stats.lastEventAt;
+    const stale = this.options.staleAfterMs ?? 120_000;
+    // Also when the watch never got going (no response yet): that hangs just as silently.
+    if (stale > 0 && quiet >= stale) {
+      this.stats.staleRestarts += 1;
+      this.options.log?.warn('watch delivered nothing for too long; restarting it', { staleAfterMs: stale });
+      void this.run(false);
+      return;
     }
+    if (this.options.source.probe && !this.probing && this.handle !== undefined && quiet >= this.probeDelay) {
+      void this.probe();
+      return;
+    }
+    this.scheduleWatchdog();
+  }
+
+  /**
+   * Asks the source whether anything changed after the cache's resourceVersion. If so, and the watch delivers
+   * nothing within the grace period, the watch is dead: restart it from that resourceVersion.
+   */
+  private async probe(): Promise<void> {
+    const gen = this.generation;
+    const rv = this.resourceVersion;
+    const before = this.delivered;
+    this.probing = true;
+    this.stats.probes += 1;
+    let changed = false;
+    try {
+      changed = rv !== '' && (await this.options.source.probe!(rv));
+    } catch {
+      // Cannot tell (the API server is busy or away): the watch's own errors and the stale check cover that.
+    } finally {
+      this.probing = false;
+    }
+    if (gen !== this.generation || !this.running) return;
+    if (!changed || this.delivered !== before) {
+      // Nothing missed (or the watch is delivering): check again after a longer quiet spell.
+      if (this.delivered === before) this.probeDelay = Math.min(this.probeDelay * 2, Math.max(this.probeDelay, this.options.probeMaxMs ?? 60_000));
+      this.scheduleWatchdog();
+      return;
+    }
+    // A change the server has and the watch has not delivered: allow it a moment to arrive.
+    await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.options.probeGraceMs ?? 1000));
+    if (gen !== this.generation || !this.running) return;
+    if (this.delivered !== before) {
+      this.scheduleWatchdog();
+      return;
+    }
+    this.stats.silentRestarts += 1;
+    this.options.log?.warn('watch went silent: the API server has changes it did not deliver; restarting it', { resourceVersion: rv });
+    void this.run(false);
   }
 
   /** Changes the full relist period (a config reload): the next relist is that long from now. */
@@ -183,7 +281,9 @@ export class Informer<T> {
     try {
       if (relist || this.resourceVersion === '') await this.doList();
       if (gen !== this.generation || !this.running) return;
+      this.delivered = 0;
       this.touch();
+      this.scheduleWatchdog(); // for this watch's generation
       const handle = await this.options.source.watch(
         this.resourceVersion,
         (e) => {

@@ -14,7 +14,7 @@ import type { JsonObject, KubeObject } from './types.js';
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
 export interface WatchSettings {
-  /** How often streams with allowWatchBookmarks get a BOOKMARK (the real server: about a minute). */
+  /** How often streams with allowWatchBookmarks get a BOOKMARK (the real server: about a minute; tests shorten it). */
   bookmarkIntervalMs: number;
   /** Used when the client sends no timeoutSeconds (the real server: 30-60 minutes). */
   defaultTimeoutSeconds: number;
@@ -207,14 +207,16 @@ export class WatchHub implements WatchControl {
       if (fromRv === undefined || ev.rv > fromRv) emit(ev);
     });
 
-    if (bookmarks && this.settings.bookmarkIntervalMs > 0) {
-      stream.addTimer(
-        setInterval(() => {
-          if (!stream.stalled) stream.write('BOOKMARK', this.bookmarkObject(rt));
-          else stream.silentBookmarks++;
-        }, this.settings.bookmarkIntervalMs),
-      );
-    }
+    // Bookmarks as the watch cache sends them (k8s.io/apiserver pkg/storage/cacher/cacher.go, nextBookmarkTime):
+    // about every minute per watch (defaultBookmarkFrequency, since kubernetes#90560 in v1.19), counted from the
+    // watch's start, and one 2 s before the watch's deadline so that a client resumes from as close to now as
+    // possible. Not sent while the stream is stalled (fault injection): a dead watch sends nothing.
+    const bookmark = (): void => {
+      if (!stream.stalled) stream.write('BOOKMARK', this.bookmarkObject(rt));
+      else stream.silentBookmarks++;
+    };
+    if (bookmarks && this.settings.bookmarkIntervalMs > 0) stream.addTimer(setInterval(bookmark, this.settings.bookmarkIntervalMs));
+    if (bookmarks && timeoutSeconds > 2) stream.addTimer(setTimeout(bookmark, (timeoutSeconds - 2) * 1000));
     if (timeoutSeconds > 0) stream.addTimer(setTimeout(() => stream.finish(), timeoutSeconds * 1000));
   }
 
