@@ -1,11 +1,12 @@
-// `dynamic-toolset detect` as a user runs it: the installed bin, real files, stdin, exit codes.
+// `dynamic-toolset detect` as a user runs it: the installed bin, real files, stdin, a live (emulated) cluster,
+// exit codes.
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { parse as parseYaml } from 'yaml';
-import { repoRoot, service, tempDir } from '../helpers/bundles.js';
+import { bundle, repoRoot, service, tempDir } from '../helpers/bundles.js';
 
 const bin = path.join(repoRoot, 'node_modules/.bin/dynamic-toolset');
 
@@ -91,4 +92,157 @@ test('bad input exits 1 naming file and line; wrong usage exits 2; --help exits 
   const help = await run(['detect', '--help']);
   t.is(help.code, 0);
   t.regex(help.stdout, /--manifests <file\|dir\|->[\s\S]*env:\s+DYNAMIC_TOOLSET_MANIFESTS/);
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Several kinds in one dump: Pods and EndpointSlices are each Service's evidence. A detector that needs evidence
+// (here a test-local plugin that knows Prometheus by its image, never by labels) finds a Service whose labels say
+// nothing; a Services-only dump gives exactly what it gives today.
+
+const byImage = `import { defineDetector, containerWithImage, containerPortFor, argValue } from '@kubernaut/toolset-sdk';
+export default defineDetector({
+  name: 'by-image', version: '1.0.0', description: 'Prometheus known by its image', type: 'prometheus',
+  detect(service) {
+    const m = containerWithImage(service, ['prom/prometheus', 'prometheus/prometheus'], { sidecars: false });
+    if (!m) return null;
+    // The Service port whose traffic lands on the Prometheus container, not on a sidecar.
+    const port = service.spec.ports.find((p) => containerPortFor(service, p.name ?? p.port)?.container === m.container);
+    if (!port) return null;
+    const prefix = argValue(m.container, 'web.route-prefix');
+    return { port: port.name ?? port.port, ...(prefix && prefix !== '/' ? { path: prefix } : {}), health: { path: '/-/healthy' } };
+  },
+});
+`;
+
+function podOf(name: string, ns: string, owner: { kind: string; name: string }, labels: Record<string, string>, containers: unknown[], ready = true): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: owner.kind, name: owner.name, uid: 'u', controller: true }] },
+    spec: { containers },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  };
+}
+
+function sliceOf(name: string, ns: string, svc: string, pods: Array<[string, boolean]>): Record<string, unknown> {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace: ns, labels: { 'kubernetes.io/service-name': svc } },
+    addressType: 'IPv4',
+    endpoints: pods.map(([pod, ready], i) => ({ addresses: [`10.1.0.${i + 1}`], conditions: { ready }, targetRef: { kind: 'Pod', namespace: ns, name: pod } })),
+  };
+}
+
+const promContainers = [
+  { name: 'prometheus', image: 'quay.io/prometheus/prometheus:v2.53.0', args: ['--config.file=/etc/prometheus/prometheus.yml', '--web.route-prefix=/prom'], ports: [{ name: 'http-web', containerPort: 9090 }] },
+  { name: 'config-reloader', image: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.75.0', ports: [{ name: 'reloader-web', containerPort: 8080 }] },
+];
+// Hand-written manifests with generic labels: only the image says Prometheus.
+const metrics = service('metrics', 'apps', { app: 'metrics' }, [
+  { name: 'reload', port: 8080, protocol: 'TCP' },
+  { name: 'web', port: 9090, targetPort: 'http-web', protocol: 'TCP' },
+]);
+// A decoy on Prometheus' port: nginx behind it.
+const decoy = service('decoy', 'apps', { app: 'decoy' }, [{ name: 'web', port: 9090, protocol: 'TCP' }]);
+const rsLabels = { app: 'metrics', 'pod-template-hash': '6b8f9' };
+const dump = {
+  apiVersion: 'v1',
+  kind: 'List',
+  items: [
+    grafana,
+    app,
+    metrics,
+    decoy,
+    podOf('metrics-6b8f9-a1', 'apps', { kind: 'ReplicaSet', name: 'metrics-6b8f9' }, rsLabels, promContainers),
+    podOf('metrics-6b8f9-b2', 'apps', { kind: 'ReplicaSet', name: 'metrics-6b8f9' }, rsLabels, promContainers, false),
+    podOf('decoy-0', 'apps', { kind: 'StatefulSet', name: 'decoy' }, { app: 'decoy' }, [{ name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 9090 }] }]),
+    sliceOf('metrics-x7k2p', 'apps', 'metrics', [
+      ['metrics-6b8f9-a1', true],
+      ['metrics-6b8f9-b2', false],
+    ]),
+    sliceOf('decoy-q9w8e', 'apps', 'decoy', [['decoy-0', true]]),
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'apps' } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'metrics', namespace: 'apps' } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm2', namespace: 'apps' } },
+  ],
+};
+const metricsRecord = { namespace: 'apps', name: 'metrics', type: 'prometheus', detector: 'by-image', endpoint: 'http://metrics.apps.svc.cluster.local:9090/prom' };
+
+async function pluginsWithByImage(t: import('ava').ExecutionContext): Promise<string> {
+  const { dir, cleanup } = await tempDir('cli-evidence');
+  t.teardown(cleanup);
+  const plugins = path.join(dir, 'plugins');
+  await mkdir(plugins);
+  await writeFile(path.join(plugins, 'by-image.js'), await bundle(dir, 'by-image', byImage));
+  return plugins;
+}
+
+test('a dump of Services, Pods and EndpointSlices: the Pods behind a generic Service decide it; other kinds are noted once', async (t) => {
+  const plugins = await pluginsWithByImage(t);
+  const r = await run(['detect', '--manifests', '-', '--plugins-dir', plugins], stringify(dump));
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), [metricsRecord, ...expected], 'the decoy (nginx on 9090) is not Prometheus');
+  t.regex(r.stderr, /ignored 2 ConfigMap, 1 Deployment \(detect reads Services, and Pods and EndpointSlices as their evidence\)/);
+  t.is(r.stderr.split('\n').filter((l) => l.includes('ignored')).length, 1, 'one line, not one per object');
+  // The same as multi-document YAML and as JSON, in a directory.
+  const { dir, cleanup } = await tempDir('cli-evidence-dir');
+  t.teardown(cleanup);
+  await writeFile(path.join(dir, 'svc.yaml'), dump.items.filter((o) => o.kind === 'Service').map((o) => stringify(o)).join('---\n'));
+  await writeFile(path.join(dir, 'rest.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: dump.items.filter((o) => o.kind !== 'Service') }));
+  const fromDir = await run(['detect', '--manifests', dir, '--plugins-dir', plugins]);
+  t.is(fromDir.code, 0, fromDir.stderr);
+  t.deepEqual(JSON.parse(fromDir.stdout), [metricsRecord, ...expected]);
+});
+
+test('a Services-only dump gives today\'s results: no evidence, so the image detector claims nothing', async (t) => {
+  const plugins = await pluginsWithByImage(t);
+  const r = await run(['detect', '--manifests', '-', '--plugins-dir', plugins], stringify({ apiVersion: 'v1', kind: 'List', items: [grafana, app, metrics, decoy] }));
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), expected);
+  t.notRegex(r.stderr, /ignored/);
+});
+
+test('--explain shows each detector\'s answer and the evidence: owner, ready/pods, images, ports, kept args', async (t) => {
+  const plugins = await pluginsWithByImage(t);
+  const r = await run(['detect', '--manifests', '-', '--plugins-dir', plugins, '--explain', 'apps/metrics'], stringify(dump));
+  t.is(r.code, 0, r.stderr);
+  const [e] = JSON.parse(r.stdout) as Array<Record<string, any>>;
+  t.is(e!.detected, true);
+  t.deepEqual(e!.detection, { detector: 'by-image', type: 'prometheus', endpoint: metricsRecord.endpoint });
+  t.deepEqual(e!.evidence.workloads, [
+    {
+      owner: 'Deployment/metrics',
+      ready: '1/2',
+      containers: [
+        { name: 'prometheus', image: 'quay.io/prometheus/prometheus:v2.53.0', ports: ['http-web:9090'], args: ['--web.route-prefix=/prom'] },
+        { name: 'config-reloader', image: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.75.0', sidecar: true, ports: ['reloader-web:8080'] },
+      ],
+      labels: { app: 'metrics' },
+    },
+  ]);
+  t.true((e!.detectors as Array<{ detector: string; outcome: string }>).some((s) => s.detector === 'prometheus' && s.outcome === 'none'), 'the built-in answered "not mine"');
+  const all = await run(['detect', '--manifests', '-', '--explain', '-o', 'yaml'], stringify({ apiVersion: 'v1', kind: 'List', items: [grafana] }));
+  t.is(all.code, 0, all.stderr);
+  const [g] = parseYaml(all.stdout) as Array<Record<string, any>>;
+  t.is(g!.name, 'obs-grafana');
+  t.regex(g!.evidence.note, /decided from the Service's own metadata/);
+  const missing = await run(['detect', '--manifests', '-', '--explain', 'apps/nope'], stringify(dump));
+  t.is(missing.code, 1);
+  t.regex(missing.stderr, /no Service apps\/nope in the input/);
+});
+
+test('input is bounded and the choice of input is checked: --manifests or a cluster, not both', async (t) => {
+  const both = await run(['detect', '--manifests', '-', '--cluster'], '');
+  t.is(both.code, 2);
+  t.regex(both.stderr, /either --manifests or a cluster/);
+  const { dir, cleanup } = await tempDir('cli-big');
+  t.teardown(cleanup);
+  // A sparse file: its size is checked before a byte is read.
+  const big = path.join(dir, 'big.json');
+  await writeFile(big, '');
+  await truncate(big, 300 * 1024 * 1024);
+  const r = await run(['detect', '--manifests', dir]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /input over 256 MiB/);
 });

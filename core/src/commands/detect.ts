@@ -1,16 +1,25 @@
-// `dynamic-toolset detect`: what the daemon would find in a set of Service manifests, with no cluster and no
-// health checks — the daemon's own pipeline (plugins, priority, filters, de-duplication).
+// `dynamic-toolset detect`: what the daemon would find — in a set of manifests (no cluster), or in a live cluster
+// read once (`--kubeconfig`, `--cluster`) — with no health checks: the daemon's own pipeline (plugins, priority,
+// filters, de-duplication). Pods and EndpointSlices in the input are each Service's workload evidence.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { detectOfflineReport } from '../detection/offline.js';
-import { readManifests, ManifestError } from '../detection/manifests.js';
+import type { ServiceEvidence } from '@kubernaut/toolset-sdk';
+import { detectOfflineReport, evidenceFrom } from '../detection/offline.js';
+import type { EvidenceSource, OfflineReport } from '../detection/offline.js';
+import type { TraceStep } from '../detection/engine.js';
+import { ignoredSummary, readManifests, ManifestError } from '../detection/manifests.js';
+import { describeError } from '../kube/errors.js';
 import { createLogger } from '../log.js';
 import { podSandboxLimits } from '../sandbox/limits.js';
 import { loadConfigOrFail } from './config-file.js';
-import { CommandError, configOption, envOption, outputOption, pluginsDirOption, printData, readStdin } from './shared.js';
+import { readCluster } from './detect-live.js';
+import { CommandError, EXIT, configOption, connectOrFail, envOption, outputOption, parseRef, pluginsDirOption, printData } from './shared.js';
 
 interface DetectOptions {
-  manifests: string;
+  manifests?: string;
+  kubeconfig?: string;
+  cluster?: boolean;
+  explain?: string | boolean;
   config: string;
   pluginsDir: string;
   output: string;
@@ -22,45 +31,177 @@ export function registerDetect(program: Command): void {
   program
     .command('detect')
     .description(
-      'Run the detectors over Service manifests (what `kubectl get svc -A -o yaml` prints: multi-document YAML, a v1 List, or JSON) and print one record per detected Service: {namespace, name, type, detector, endpoint}. No cluster, no health checks.',
+      'Run the detectors over manifests (what `kubectl get svc,endpointslices,pods -A -o yaml` prints: multi-document YAML, a v1 List, or JSON) or over a live cluster read once (--kubeconfig, --cluster), and print one record per detected Service: {namespace, name, type, detector, endpoint}. Pods and EndpointSlices, when present, are the evidence behind each Service. No health checks, nothing written.',
     )
-    .addOption(envOption('--manifests <file|dir|->', 'Service manifests: a file, a directory (all .yaml/.yml/.json below it) or - for stdin').makeOptionMandatory())
+    .addOption(
+      envOption('--manifests <file|dir|->', 'manifests: a file, a directory (all .yaml/.yml/.json below it) or - for stdin; Services, and Pods and EndpointSlices as their evidence'),
+    )
+    .addOption(envOption('--kubeconfig <file>', 'read Services, Pods and EndpointSlices from the cluster of this kubeconfig (its current context), read-only'))
+    .addOption(envOption('--cluster', 'read the cluster of the current context (KUBECONFIG, ~/.kube/config, or the pod\'s service account), read-only'))
+    .addOption(envOption('--explain [namespace/name]', 'print, per Service (or the one named), each detector\'s answer and the evidence it was given, instead of the records'))
     .addOption(configOption())
     .addOption(pluginsDirOption())
     .addOption(outputOption())
     .addOption(envOption('--cluster-domain <domain>', 'cluster DNS domain used in endpoints').default('cluster.local'))
     .addOption(envOption('--log-level <level>', 'stderr log level (error, warn, info, debug)').default('warn'))
-    .action(async (opts: DetectOptions) => {
-      const log = createLogger({ level: opts.logLevel });
-      const warn = (m: string) => log.warn(m);
-      const config = await loadConfigOrFail(opts.config, existsSync(opts.pluginsDir) ? opts.pluginsDir : undefined, (m) =>
-        opts.config === 'config/detector-config.yaml' ? log.debug(m) : warn(m),
-      );
-      let read;
-      try {
-        read = await readManifests(opts.manifests, readStdin);
-      } catch (err) {
-        if (err instanceof ManifestError) throw new CommandError(err.message);
-        throw err;
-      }
-      for (const i of read.ignored) log.debug(`not a Service, ignored: ${i}`);
-      if (read.services.length === 0) warn(`no Service objects found in ${opts.manifests}`);
-      const report = await detectOfflineReport(read.services, {
-        config,
-        pluginsDir: opts.pluginsDir,
-        clusterDomain: opts.clusterDomain,
-        limits: podSandboxLimits(),
-        log: { info: (m, meta) => log.debug(m, meta), warn: (m, meta) => log.warn(m, meta), error: (m, meta) => log.warn(m, meta) },
-      });
-      for (const w of report.warnings) warn(w);
-      for (const r of report.results) {
-        for (const step of r.trace) {
-          if (step.outcome === 'failed' || step.outcome === 'rejected') warn(`${r.key}: detector ${step.detector} ${step.outcome}: ${step.reason}`);
-        }
-      }
-      printData(
-        report.records.map(({ namespace, name, type, detector, endpoint }) => ({ namespace, name, type, detector, endpoint })),
-        opts.output,
-      );
+    .action(async (opts: DetectOptions, command: Command) => {
+      await detect(opts, command);
     });
+}
+
+/** Where the input comes from: manifests, or a cluster; a kubeconfig from the environment never overrides --manifests. */
+function inputOf(opts: DetectOptions, command: Command): { manifests: string } | { kubeconfig: string | undefined } {
+  const kubeconfigFromCli = opts.kubeconfig !== undefined && command.getOptionValueSource('kubeconfig') === 'cli';
+  const live = kubeconfigFromCli || opts.cluster === true;
+  if (opts.manifests !== undefined && live) throw new CommandError('give either --manifests or a cluster (--kubeconfig, --cluster), not both', EXIT.usage);
+  if (opts.manifests !== undefined) return { manifests: opts.manifests };
+  if (live || opts.kubeconfig !== undefined) return { kubeconfig: opts.kubeconfig };
+  throw new CommandError("required option '--manifests <file|dir|->' not specified (or --kubeconfig <file> / --cluster to read a live cluster)", EXIT.usage);
+}
+
+async function detect(opts: DetectOptions, command: Command): Promise<void> {
+  const log = createLogger({ level: opts.logLevel });
+  const warn = (m: string) => log.warn(m);
+  const input = inputOf(opts, command);
+  const only = typeof opts.explain === 'string' ? parseRef(opts.explain, '--explain') : undefined;
+  const config = await loadConfigOrFail(opts.config, existsSync(opts.pluginsDir) ? opts.pluginsDir : undefined, (m) =>
+    opts.config === 'config/detector-config.yaml' ? log.debug(m) : warn(m),
+  );
+  let services: unknown[];
+  let evidence: EvidenceSource | undefined;
+  if ('manifests' in input) {
+    let read;
+    try {
+      read = await readManifests(input.manifests, readStdinBounded);
+    } catch (err) {
+      if (err instanceof ManifestError) throw new CommandError(err.message);
+      throw err;
+    }
+    for (const i of read.ignored) log.debug(`not used, ignored: ${i}`);
+    if (read.ignored.length > 0) warn(`ignored ${ignoredSummary(read.ignored)} (detect reads Services, and Pods and EndpointSlices as their evidence)`);
+    if (read.services.length === 0) warn(`no Service objects found in ${input.manifests}`);
+    services = read.services;
+    if (read.pods.length > 0 || read.endpointSlices.length > 0) {
+      evidence = evidenceFrom(read.pods, read.endpointSlices);
+      log.info(`evidence: ${read.pods.length} Pod(s), ${read.endpointSlices.length} EndpointSlice(s)`);
+    }
+  } else {
+    const connection = connectOrFail(input.kubeconfig);
+    log.info(`reading ${connection.description}`);
+    let cluster;
+    try {
+      cluster = await readCluster(connection.kc);
+    } catch (err) {
+      throw new CommandError(`cannot list Services through ${connection.description}: ${describeError(err)}`);
+    }
+    for (const n of cluster.notes) warn(n);
+    log.info(`read ${cluster.counts.services} Service(s), ${cluster.counts.pods} Pod(s), ${cluster.counts.endpointSlices} EndpointSlice(s)`);
+    services = cluster.services;
+    evidence = cluster.evidence;
+  }
+  const report = await detectOfflineReport(services, {
+    config,
+    pluginsDir: opts.pluginsDir,
+    clusterDomain: opts.clusterDomain,
+    limits: podSandboxLimits(),
+    log: { info: (m, meta) => log.debug(m, meta), warn: (m, meta) => log.warn(m, meta), error: (m, meta) => log.warn(m, meta) },
+    ...(evidence ? { evidence } : {}),
+  });
+  for (const w of report.warnings) warn(w);
+  for (const r of report.results) {
+    for (const step of r.trace) {
+      if (step.outcome === 'failed' || step.outcome === 'rejected') warn(`${r.key}: detector ${step.detector} ${step.outcome}: ${step.reason}`);
+    }
+  }
+  if (opts.explain !== undefined && opts.explain !== false) {
+    const all = explainAll(report);
+    const picked = only ? all.filter((e) => e.namespace === only.namespace && e.name === only.name) : all;
+    if (only && picked.length === 0) throw new CommandError(`--explain: no Service ${only.namespace}/${only.name} in the input`);
+    printData(picked, opts.output);
+    return;
+  }
+  printData(
+    report.records.map(({ namespace, name, type, detector, endpoint }) => ({ namespace, name, type, detector, endpoint })),
+    opts.output,
+  );
+}
+
+/** Standard input, refused past `maxBytes` before it is parsed. */
+async function readStdinBounded(maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of process.stdin) {
+    size += (c as Buffer).length;
+    if (size > maxBytes) throw new ManifestError(`<stdin>: input over ${maxBytes / 1048576} MiB; give fewer namespaces or kinds`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// --explain: per Service, what each detector answered and what evidence it was given.
+
+interface Explained {
+  namespace: string;
+  name: string;
+  detected: boolean;
+  detection?: { detector: string; type: string; endpoint: string };
+  duplicate_of?: string;
+  detectors: Array<Record<string, unknown>>;
+  evidence: ReturnType<typeof explainEvidence>;
+}
+
+function explainStep(step: TraceStep): Record<string, unknown> {
+  switch (step.outcome) {
+    case 'skipped':
+      return { detector: step.detector, outcome: 'skipped', reason: step.reason, detail: step.detail };
+    case 'rejected':
+    case 'failed':
+      return { detector: step.detector, outcome: step.outcome, error_type: step.errorType, reason: step.reason };
+    case 'detected':
+      return { detector: step.detector, outcome: 'detected', endpoint: step.url };
+    case 'not-reached':
+      return { detector: step.detector, outcome: 'not-reached', detail: `claimed first by ${step.claimedBy}` };
+    default:
+      return { detector: step.detector, outcome: 'none' };
+  }
+}
+
+/** The evidence a Service was decided with, compact: owner, ready/pods, each container's image, ports, kept args and env. */
+export function explainEvidence(e: ServiceEvidence | undefined): { note: string } | { workloads: unknown[]; resources: unknown[] } {
+  if (e === undefined) return { note: "none: decided from the Service's own metadata (no Pods or EndpointSlices for it in the input)" };
+  return {
+    workloads: e.workloads.map((w) => ({
+      owner: `${w.owner.kind}/${w.owner.name}`,
+      ready: `${w.ready}/${w.pods}`,
+      containers: w.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        ...(c.sidecar ? { sidecar: true } : {}),
+        ports: c.ports.map((p) => `${p.name !== undefined ? `${p.name}:` : ''}${p.containerPort}${p.protocol !== undefined ? `/${p.protocol}` : ''}`),
+        ...(c.args.length > 0 ? { args: c.args } : {}),
+        ...(Object.keys(c.env).length > 0 ? { env: c.env } : {}),
+      })),
+      ...(Object.keys(w.labels).length > 0 ? { labels: w.labels } : {}),
+    })),
+    resources: e.resources.map((r) => ({ resource: `${r.kind}/${r.name}`, apiVersion: r.apiVersion, via: r.via, spec: r.spec })),
+  };
+}
+
+function explainAll(report: OfflineReport): Explained[] {
+  const kept = new Set(report.records.map((r) => `${r.namespace}/${r.name}`));
+  return report.results.map((r, i) => {
+    const view = report.views[i]!;
+    const d = r.detected;
+    const duplicateOf = report.duplicates.get(r.key);
+    return {
+      namespace: view.metadata.namespace,
+      name: view.metadata.name,
+      detected: d !== null && kept.has(r.key),
+      ...(d ? { detection: { detector: d.detector, type: d.type, endpoint: d.endpoint.url } } : {}),
+      ...(duplicateOf !== undefined ? { duplicate_of: duplicateOf } : {}),
+      detectors: r.trace.map(explainStep),
+      evidence: explainEvidence(view.evidence),
+    };
+  });
 }

@@ -1,8 +1,10 @@
 // Detection without a cluster: the daemon's own pipeline (the same registry, sandbox, order, filters and
 // de-duplication) over a fixed set of Service objects, with no health checks. Serves `dynamic-toolset detect`,
-// the SDK's test helper and the fixture tests.
-import type { ServiceView } from '@kubernaut/toolset-sdk';
+// the SDK's test helper and the fixture tests. Pods and EndpointSlices, when given, become each Service's
+// evidence through the same projection and index the daemon keeps (discovery/workloads.ts).
+import type { ServiceEvidence, ServiceView } from '@kubernaut/toolset-sdk';
 import { DEFAULT_CONFIG } from '../config/schema.js';
+import { WorkloadIndex, projectEndpointSlice, projectPod } from '../discovery/workloads.js';
 import type { Config } from '../config/schema.js';
 import { builtinPluginsDir } from '../paths.js';
 import { PluginRegistry } from '../plugins/registry.js';
@@ -31,6 +33,46 @@ export interface OfflineOptions {
   clusterDomain?: string;
   limits?: SandboxLimits;
   log?: RegistryLogger;
+  /** The Pods and EndpointSlices behind the Services; without it the Services are decided from metadata alone. */
+  evidence?: EvidenceSource;
+}
+
+/** A workload index and where it speaks for the cluster. */
+export interface EvidenceSource {
+  index: WorkloadIndex;
+  /**
+   * Namespaces whose Pods and EndpointSlices the index holds; Services elsewhere get no evidence (a dump of one
+   * namespace's Pods says nothing about another's). Undefined: all (a live cluster, listed whole).
+   */
+  namespaces?: ReadonlySet<string>;
+}
+
+/** Indexes Pod and EndpointSlice objects (from manifests); objects that do not project are left out. */
+export function evidenceFrom(pods: Iterable<unknown>, endpointSlices: Iterable<unknown>): EvidenceSource {
+  const index = new WorkloadIndex();
+  const namespaces = new Set<string>();
+  for (const p of pods) {
+    const projected = projectPod(p);
+    if (!projected) continue;
+    index.upsertPod(projected);
+    namespaces.add(projected.namespace);
+  }
+  for (const s of endpointSlices) {
+    const projected = projectEndpointSlice(s);
+    if (!projected) continue;
+    index.upsertSlice(projected);
+    namespaces.add(projected.namespace);
+  }
+  return { index, namespaces };
+}
+
+/** Each view with the evidence the source has for it (views outside the source's namespaces are left as they are). */
+export function withEvidence(views: readonly ServiceView[], source: EvidenceSource): ServiceView[] {
+  return views.map((v) => {
+    if (source.namespaces !== undefined && !source.namespaces.has(v.metadata.namespace)) return v;
+    const evidence: ServiceEvidence | undefined = source.index.evidenceFor(v);
+    return evidence === undefined ? v : { ...v, evidence };
+  });
 }
 
 export interface OfflineReport {
@@ -40,6 +82,8 @@ export interface OfflineReport {
   duplicates: Map<string, string>;
   warnings: string[];
   plugins: ReturnType<PluginRegistry['list']>;
+  /** The views as the detectors saw them (with their evidence), in the order of `results`. */
+  views: ServiceView[];
 }
 
 /** Projects objects to views; a later object with the same namespace/name replaces an earlier one. */
@@ -53,7 +97,8 @@ export function uniqueViews(services: readonly unknown[]): ServiceView[] {
 }
 
 export async function detectOfflineReport(services: readonly unknown[], options: OfflineOptions = {}): Promise<OfflineReport> {
-  const views = uniqueViews(services);
+  const unique = uniqueViews(services);
+  const views = options.evidence ? withEvidence(unique, options.evidence) : unique;
   const byNamespace = new Map<string, ServiceView[]>();
   for (const v of views) {
     const list = byNamespace.get(v.metadata.namespace) ?? [];
@@ -81,7 +126,7 @@ export async function detectOfflineReport(services: readonly unknown[], options:
       endpoint: d.endpoint.url,
       healthPath: d.endpoint.healthPath,
     }));
-    return { records, results, duplicates, warnings: registry.warnings(), plugins: registry.list() };
+    return { records, results, duplicates, warnings: registry.warnings(), plugins: registry.list(), views };
   } finally {
     await registry.stop();
   }
