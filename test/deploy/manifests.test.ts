@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, CoreV1Api } from '@kubernetes/client-node';
 import { parseConfig } from '../../core/src/config/load.js';
+import { OPERATOR_KINDS } from '../../core/src/discovery/operators.js';
 import { Authorizer } from '../../core/src/emulator/rbac.js';
 import { isolateMemoryLimitMiB, parseQuantity } from '../../core/src/sandbox/limits.js';
 import { CUSTOM_TOOLSET_KEY } from '../../core/src/toolsets/holmes.js';
@@ -346,6 +347,13 @@ test('RBAC: no wildcards anywhere, and every binding binds a role that exists', 
   }
 });
 
+/** One rule per operator group, its plurals in table order: what deploy/rbac.yaml grants for OPERATOR_KINDS. */
+function operatorGrants(): string[] {
+  const byGroup = new Map<string, string[]>();
+  for (const k of OPERATOR_KINDS) byGroup.set(k.group, [...(byGroup.get(k.group) ?? []), k.plural]);
+  return [...byGroup].map(([group, plurals]) => `cluster ${group} ${plurals.join(',')}: get,list,watch`);
+}
+
 test("RBAC: the daemon's own rights are what it calls, with names pinned to serve's defaults", (t) => {
   const daemonRules = (objects: KObject[]) => {
     const out: Array<{ scope: string; rule: Rule }> = [];
@@ -366,6 +374,8 @@ test("RBAC: the daemon's own rights are what it calls, with names pinned to serv
     'cluster authentication.k8s.io tokenreviews: create',
     'cluster authorization.k8s.io subjectaccessreviews: create',
     'cluster core services: list,watch',
+    // The operators' custom resources, exactly the table's kinds (core/src/discovery/operators.ts), read-only.
+    ...operatorGrants(),
     `${NS} coordination.k8s.io leases: create`,
     `${NS} coordination.k8s.io leases[${lease}]: get,update`,
     `${NS} core configmaps: create`,
@@ -398,6 +408,12 @@ test("RBAC: the daemon's own rights are what it calls, with names pinned to serv
   t.false(can('get', 'secrets', { namespace: NS, name: 'x' }));
   t.false(can('patch', 'deployments', { group: 'apps', namespace: NS, name: 'holmesgpt-holmes' }), 'restarts only with the component');
   t.false(authz.authorize(pathRequest(me, 'get', '/metrics')).allowed);
+  for (const k of OPERATOR_KINDS) {
+    t.true(can('watch', k.plural, { group: k.group, namespace: 'monitoring' }), `${k.group}/${k.plural}`);
+    t.false(can('update', k.plural, { group: k.group, namespace: 'monitoring', name: 'x' }), `${k.group}/${k.plural} read-only`);
+  }
+  t.false(can('list', 'customresourcedefinitions', { group: 'apiextensions.k8s.io' }), 'served CRDs come from API discovery');
+  t.false(can('list', 'prometheusagents', { group: 'monitoring.coreos.com' }), 'only the kinds the table reads');
 });
 
 test('RBAC: services/proxy only comes with the proxy-health-checks component, which also switches the probe mode', (t) => {
