@@ -14,10 +14,13 @@ import {
   operatorGroupVersions,
   projectResource,
   resourcesForService,
+  servedOperatorKinds,
   type OperatorResource,
   type ServiceRef,
 } from '../../core/src/discovery/operators.js';
 import { projectPod, WorkloadIndex } from '../../core/src/discovery/workloads.js';
+import { startEmulator } from '../../core/src/emulator/index.js';
+import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 
 type Obj = Record<string, any>;
 
@@ -364,4 +367,48 @@ test('the index: upsert reports real changes only, a new uid replaces the old, d
   idx.upsert(project('loki.grafana.com/v1', 'LokiStack', {}, 'l'));
   t.is(idx.deleteGroup('elasticsearch.k8s.elastic.co').length, 1);
   t.is(idx.size(), 1);
+});
+
+test('API discovery says which operator kinds to read: a CRD installed later is picked up, one removed is dropped', async (t) => {
+  const emu = await startEmulator();
+  t.teardown(() => emu.stop());
+  const kc = new KubeConfig();
+  kc.loadFromString(emu.kubeconfig());
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  // What the live path will do: for each table group/version, ask /apis/<group>/<version> (404 = not served).
+  const discover = async () => {
+    const lists = [];
+    for (const gv of operatorGroupVersions()) {
+      const [group, version] = gv.split('/') as [string, string];
+      try {
+        lists.push(await custom.getAPIResources({ group, version }));
+      } catch {
+        // not served
+      }
+    }
+    return servedOperatorKinds(lists).map((s) => `${s.kind.kind}@${s.version}`);
+  };
+  t.deepEqual(await discover(), []);
+  const versions = [
+    { name: 'v1beta1', served: true, storage: false },
+    { name: 'v1', served: true, storage: true },
+  ];
+  await ext.createCustomResourceDefinition({
+    body: {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'elasticsearches.elasticsearch.k8s.elastic.co' },
+      spec: { group: 'elasticsearch.k8s.elastic.co', scope: 'Namespaced', names: { plural: 'elasticsearches', kind: 'Elasticsearch' }, versions },
+    },
+  });
+  t.deepEqual(await discover(), ['Elasticsearch@v1'], 'the newest served version of the table');
+  await ext.deleteCustomResourceDefinition({ name: 'elasticsearches.elasticsearch.k8s.elastic.co' });
+  t.deepEqual(await discover(), []);
+  // A group/version the table does not know, or another kind in a known group, is not read.
+  t.deepEqual(servedOperatorKinds([{ groupVersion: 'monitoring.coreos.com/v1alpha1', resources: [{ name: 'prometheusagents', kind: 'PrometheusAgent' }] }]), []);
+  t.deepEqual(
+    servedOperatorKinds([{ groupVersion: 'monitoring.coreos.com/v1', resources: [{ name: 'prometheuses', kind: 'Prometheus' }, { name: 'prometheuses/status', kind: 'Prometheus' }] }]).map((x) => x.kind.kind),
+    ['Prometheus'],
+  );
 });

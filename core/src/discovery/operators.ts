@@ -648,6 +648,28 @@ export function operatorGroupVersions(): string[] {
   return [...out].sort();
 }
 
+/** One APIResourceList of API discovery (`/apis/<group>/<version>`), as much of it as this needs. */
+export interface DiscoveredGroupVersion {
+  groupVersion: string;
+  resources: ReadonlyArray<{ name: string; kind: string }>;
+}
+
+/**
+ * The operator kinds the API server serves, each at the newest of its table versions that discovery lists with the
+ * kind's plural: what to list and watch. A kind missing here has no CRD (or not one of its versions): nothing to read,
+ * and an earlier informer for it should stop.
+ */
+export function servedOperatorKinds(discovered: readonly DiscoveredGroupVersion[]): Array<{ kind: OperatorKind; version: string }> {
+  const served = new Set<string>();
+  for (const gv of discovered) for (const r of gv.resources) if (!r.name.includes('/')) served.add(`${gv.groupVersion}/${r.name}/${r.kind}`);
+  const out: Array<{ kind: OperatorKind; version: string }> = [];
+  for (const kind of OPERATOR_KINDS) {
+    const version = kind.versions.find((v) => served.has(`${kind.group}/${v}/${kind.plural}/${kind.kind}`));
+    if (version !== undefined) out.push({ kind, version });
+  }
+  return out;
+}
+
 const KIND_BY_GROUP_KIND = new Map(OPERATOR_KINDS.map((k) => [`${k.group}/${k.kind}`, k]));
 
 export function operatorKindFor(apiVersion: string, kind: string): OperatorKind | undefined {
