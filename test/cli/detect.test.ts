@@ -6,6 +6,8 @@ import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { parse as parseYaml } from 'yaml';
+import { startEmulator } from '../../core/src/emulator/index.js';
+import type { ObjectInput } from '../../core/src/emulator/index.js';
 import { bundle, repoRoot, service, tempDir } from '../helpers/bundles.js';
 
 const bin = path.join(repoRoot, 'node_modules/.bin/dynamic-toolset');
@@ -245,4 +247,32 @@ test('input is bounded and the choice of input is checked: --manifests or a clus
   const r = await run(['detect', '--manifests', dir]);
   t.is(r.code, 1);
   t.regex(r.stderr, /input over 256 MiB/);
+});
+
+test('--kubeconfig reads a live cluster once (Services, Pods, EndpointSlices, paged) and decides as from the dump; --cluster takes the current context', async (t) => {
+  const plugins = await pluginsWithByImage(t);
+  const emu = await startEmulator({ seed: dump.items.filter((o) => ['Service', 'Pod', 'EndpointSlice'].includes(String(o.kind))) as ObjectInput[] });
+  t.teardown(() => emu.stop());
+  const { dir, cleanup } = await tempDir('cli-live');
+  t.teardown(cleanup);
+  const kubeconfig = await emu.writeKubeconfig(path.join(dir, 'kubeconfig'));
+  const r = await run(['detect', '--kubeconfig', kubeconfig, '--plugins-dir', plugins, '--log-level', 'info']);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), [metricsRecord, ...expected]);
+  t.regex(r.stderr, /read 4 Service\(s\), 3 Pod\(s\), 2 EndpointSlice\(s\)/);
+  const current = await run(['detect', '--cluster', '--plugins-dir', plugins], undefined, { KUBECONFIG: kubeconfig });
+  t.is(current.code, 0, current.stderr);
+  t.deepEqual(JSON.parse(current.stdout), [metricsRecord, ...expected]);
+
+  // Someone allowed to list Services only: detection still runs, from metadata, and says what it could not read.
+  emu.addToken('svc-reader', { username: 'svc-reader', groups: ['system:authenticated'] });
+  emu.grant({ subjects: { users: ['svc-reader'] }, apiGroups: [''], resources: ['services'], verbs: ['list'] });
+  const narrow = await emu.writeKubeconfig(path.join(dir, 'narrow'), { token: 'svc-reader' });
+  const n = await run(['detect', '--kubeconfig', narrow, '--plugins-dir', plugins]);
+  t.is(n.code, 0, n.stderr);
+  t.deepEqual(JSON.parse(n.stdout), expected);
+  t.regex(n.stderr, /cannot list Pods \(HTTP 403[^\n]*: grant list on pods; Services are decided from their own metadata/);
+  const none = await run(['detect', '--kubeconfig', await emu.writeKubeconfig(path.join(dir, 'nobody'), { token: 'unknown-token' })]);
+  t.is(none.code, 1);
+  t.regex(none.stderr, /cannot list Services through kubeconfig .*: HTTP 401/);
 });
