@@ -152,8 +152,7 @@ const CASES: Case[] = [
 for (const c of CASES) {
   test(`${c.fixture}: ${c.service} is tied to ${c.kind} ${c.name} (${c.via})`, (t) => {
     const got = tie(FIXTURES[c.fixture], c.service);
-    t.is(got.length, 1, JSON.stringify(got));
-    const [r] = got;
+    const r = got.find((x) => x.kind === c.kind && x.name === c.name);
     t.is(r?.kind, c.kind);
     t.is(r?.name, c.name);
     t.is(r?.namespace, c.service.split('/')[0]);
@@ -171,11 +170,30 @@ test('every Service of every fixture is tied to exactly the resource of its name
         t.deepEqual(got, [], 'a Service no operator made, on Prometheus port 9090, gets no resource');
         continue;
       }
-      t.is(got.length, 1, `${name} ${key}: ${JSON.stringify(got)}`);
+      // prometheus-operated governs every Prometheus of its namespace: the operator merges one owner per resource.
+      t.is(got.length, key === 'monitoring/prometheus-operated' ? 2 : 1, `${name} ${key}: ${JSON.stringify(got)}`);
       tied++;
     }
   }
   t.is(tied, 30);
+});
+
+test('the governing prometheus-operated Service is tied to every Prometheus of its namespace; a user Service only to its own', (t) => {
+  const gov = tie(FIXTURES.prom, 'monitoring/prometheus-operated');
+  t.deepEqual(
+    gov.map((r) => `${r.name} ${r.via}`),
+    ['k8s ownerReference', 'user-workload ownerReference'],
+  );
+  t.deepEqual(
+    tie(FIXTURES.prom, 'monitoring/prometheus-k8s').map((r) => r.name),
+    ['k8s'],
+  );
+  // Without its ownerReferences it is still both resources' front door.
+  const bare = tie(FIXTURES.prom, 'monitoring/prometheus-operated', (s) => delete s.metadata.ownerReferences);
+  t.deepEqual(
+    bare.map((r) => `${r.name} ${r.via}`),
+    ['k8s front door', 'user-workload front door'],
+  );
 });
 
 test('without ownerReferences (a hand-written or re-applied Service) labels, front-door names and workloads still tie', (t) => {
