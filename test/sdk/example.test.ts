@@ -44,7 +44,7 @@ test('npx toolset-sdk build writes a self-contained bundle with its manifest, an
   t.teardown(cleanup);
   const out = path.join(dir, 'plugins', 'acme-widget.js');
   const built = await run(bin('toolset-sdk'), ['build', path.join(example, 'index.js'), '--out', out]);
-  t.regex(built.stdout, /built acme-widget@1\.2\.0 \(type widget, SDK API 1\)/);
+  t.regex(built.stdout, new RegExp(`built acme-widget@1\\.2\\.0 \\(type widget, SDK API ${SDK_API_VERSION}\\)`));
   const code = await readFile(out, 'utf8');
   t.like(readManifestBanner(code), { name: 'acme-widget', version: '1.2.0', description: 'Detects ACME widget servers', type: 'widget', apiVersion: SDK_API_VERSION });
   t.false(/\bimport\b|\brequire\(/.test(code.split('\n').slice(1).join('\n')), 'no imports left in the bundle');

@@ -8,7 +8,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { readManifestBanner } from '@kubernaut/toolset-sdk';
+import { readManifestBanner, SDK_API_VERSION } from '@kubernaut/toolset-sdk';
 import { repoRoot } from '../helpers/bundles.js';
 
 const run = promisify(execFile);
@@ -43,7 +43,7 @@ test("the README's example detector, saved alone in an empty folder, builds with
 
   const built = await run(bin('toolset-sdk'), ['build', 'my-detector.js', '--out', 'x.js'], { cwd: dir });
   const version = await sdkVersion();
-  t.regex(built.stdout, /built acme-widget@1\.2\.0 \(type widget, SDK API 1\) → x\.js/);
+  t.regex(built.stdout, new RegExp(`built acme-widget@1\\.2\\.0 \\(type widget, SDK API ${SDK_API_VERSION}\\) → x\\.js`));
   t.regex(built.stdout, /bundled @kubernaut\/toolset-sdk@\S+ \(the building SDK's own/);
   const code = await readFile(path.join(dir, 'x.js'), 'utf8');
   t.deepEqual(readManifestBanner(code)?.sdk, { builtWith: version, bundled: version, from: 'builder' });

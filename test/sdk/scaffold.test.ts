@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { withDefaults } from '../../core/src/config/schema.js';
 import { repoRoot, eventually } from '../helpers/bundles.js';
 import { startDaemon } from '../daemon/helpers.js';
+import { SDK_API_VERSION } from '@kubernaut/toolset-sdk';
 
 const run = promisify(execFile);
 
@@ -25,7 +26,7 @@ test('a scaffolded plugin builds, passes its own tests, and is picked up by a ru
   const tested = await run('npm', ['test', '--silent'], { cwd: project, env });
   t.regex(tested.stdout, /ok: 3 fixture Service\(s\) as expected \(acme-queue@0\.1\.0, in the sandbox\)/);
   const built = await run('npm', ['run', 'build', '--silent'], { cwd: project, env });
-  t.regex(built.stdout, /built acme-queue@0\.1\.0 \(type queue, SDK API 1\)/);
+  t.regex(built.stdout, new RegExp(`built acme-queue@0\\.1\\.0 \\(type queue, SDK API ${SDK_API_VERSION}\\)`));
 
   // A failing expectation fails the project's test with the reason.
   const broken = await t.throwsAsync(run(path.join(project, 'node_modules/.bin/toolset-sdk'), ['test', 'src/index.js', '--fixtures', 'test/fixtures.yaml', '--expect', 'test/expected.yaml', '--config', '{"apiPath":"/v2"}'], { cwd: project, env }));
