@@ -720,11 +720,16 @@ function resKey(namespace: string, group: string, kind: string, name: string): s
   return `${namespace}/${group}/${kind}/${name}`;
 }
 
+const EMPTY: ReadonlyMap<string, OperatorResource> = new Map();
+
 export class OperatorResourceIndex {
   private readonly byKey = new Map<string, OperatorResource>();
   private readonly byUid = new Map<string, OperatorResource>();
   /** "ns/service" → resources whose front door is that Service. */
   private readonly byFrontDoor = new Map<string, Set<OperatorResource>>();
+  /** "ns/group/kind" → name → resource; and how many resources each namespace holds. */
+  private readonly byNsKind = new Map<string, Map<string, OperatorResource>>();
+  private readonly perNamespace = new Map<string, number>();
 
   /** Adds or replaces a resource; true when what plugins would see changed. */
   upsert(r: OperatorResource): boolean {
@@ -734,6 +739,11 @@ export class OperatorResourceIndex {
     if (old) this.unlink(old);
     this.byKey.set(key, r);
     if (r.uid !== undefined) this.byUid.set(r.uid, r);
+    const nk = `${r.namespace}/${r.group}/${r.kind}`;
+    let names = this.byNsKind.get(nk);
+    if (!names) this.byNsKind.set(nk, (names = new Map()));
+    names.set(r.name, r);
+    this.perNamespace.set(r.namespace, (this.perNamespace.get(r.namespace) ?? 0) + 1);
     const fd = r.spec.frontDoor;
     if (fd) {
       const k = `${r.namespace}/${fd.service}`;
@@ -761,6 +771,13 @@ export class OperatorResourceIndex {
   private unlink(r: OperatorResource): void {
     this.byKey.delete(resKey(r.namespace, r.group, r.kind, r.name));
     if (r.uid !== undefined && this.byUid.get(r.uid) === r) this.byUid.delete(r.uid);
+    const nk = `${r.namespace}/${r.group}/${r.kind}`;
+    const names = this.byNsKind.get(nk);
+    names?.delete(r.name);
+    if (names?.size === 0) this.byNsKind.delete(nk);
+    const left = (this.perNamespace.get(r.namespace) ?? 1) - 1;
+    if (left > 0) this.perNamespace.set(r.namespace, left);
+    else this.perNamespace.delete(r.namespace);
     const fd = r.spec.frontDoor;
     if (fd) {
       const k = `${r.namespace}/${fd.service}`;
@@ -776,6 +793,16 @@ export class OperatorResourceIndex {
 
   getByUid(uid: string): OperatorResource | undefined {
     return this.byUid.get(uid);
+  }
+
+  /** Resources of one kind in a namespace (for matching name templates when there are few). */
+  ofKind(namespace: string, group: string, kind: string): ReadonlyMap<string, OperatorResource> {
+    return this.byNsKind.get(`${namespace}/${group}/${kind}`) ?? EMPTY;
+  }
+
+  /** How many resources a namespace holds: none means no Service there can be tied. */
+  countIn(namespace: string): number {
+    return this.perNamespace.get(namespace) ?? 0;
   }
 
   frontDoorOf(namespace: string, service: string): readonly OperatorResource[] {
@@ -827,6 +854,24 @@ function namesFromTemplate(template: NameTemplate, actual: string): string[] {
   return out;
 }
 
+/** True when `template` with `{name}` = `name` produces `actual`. */
+function templateMatches(template: NameTemplate, name: string, actual: string): boolean {
+  const { before, after } = compiled(template);
+  return actual.length > before.length + name.length - 1 && actual.startsWith(before + name) && after.test(actual.slice(before.length + name.length));
+}
+
+/**
+ * The resources of one kind (in the Service's namespace) whose name `template` turns into `actual`. Whichever is
+ * cheaper: the resources of the kind there (usually a handful), or the ways to split the name (at most its length).
+ */
+function templateResources(ofKind: ReadonlyMap<string, OperatorResource>, template: NameTemplate, actual: string): OperatorResource[] {
+  if (ofKind.size <= actual.length) return [...ofKind.values()].filter((r) => templateMatches(template, r.name, actual));
+  return namesFromTemplate(template, actual).flatMap((n) => {
+    const r = ofKind.get(n);
+    return r ? [r] : [];
+  });
+}
+
 function labelMatches(rule: LabelRule, labels: Readonly<Record<string, string>>): string | undefined {
   const name = labels[rule.nameFrom];
   if (name === undefined || name === '') return undefined;
@@ -837,9 +882,13 @@ function labelMatches(rule: LabelRule, labels: Readonly<Record<string, string>>)
   return name;
 }
 
+/** Each resource's spec as JSON, made once: plugins get fresh copies, never the index's (frozen) objects. */
+const SPEC_JSON = new WeakMap<OperatorResource, string>();
+
 function evidence(r: OperatorResource, via: string): ResourceEvidence {
-  // A copy: plugins get data, never the index's objects.
-  return { apiVersion: r.apiVersion, kind: r.kind, name: r.name, namespace: r.namespace, spec: structuredClone(r.spec) as Record<string, unknown>, via };
+  let json = SPEC_JSON.get(r);
+  if (json === undefined) SPEC_JSON.set(r, (json = JSON.stringify(r.spec)));
+  return { apiVersion: r.apiVersion, kind: r.kind, name: r.name, namespace: r.namespace, spec: JSON.parse(json) as Record<string, unknown>, via };
 }
 
 /**
@@ -850,6 +899,8 @@ function evidence(r: OperatorResource, via: string): ResourceEvidence {
  */
 export function resourcesForService(service: ServiceRef, resources: OperatorResourceIndex, workloads?: readonly WorkloadEvidence[]): ResourceEvidence[] {
   const out: ResourceEvidence[] = [];
+  // Most namespaces hold no operator resource: nothing to tie, nothing to look at.
+  if (resources.countIn(service.namespace) === 0) return out;
   const seen = new Set<OperatorResource>();
   const add = (r: OperatorResource | undefined, via: string): void => {
     if (!r || r.namespace !== service.namespace || seen.has(r)) return;
@@ -872,26 +923,28 @@ export function resourcesForService(service: ServiceRef, resources: OperatorReso
 
   for (const r of resources.frontDoorOf(service.namespace, service.name)) add(r, 'front door');
 
+  // Only the kinds with resources in this namespace can tie by label, name or workload.
+  const present = OPERATOR_KINDS.map((kind) => ({ kind, ofKind: resources.ofKind(service.namespace, kind.group, kind.kind) })).filter((k) => k.ofKind.size > 0);
   const labels = service.labels ?? {};
-  for (const kind of OPERATOR_KINDS) {
+  for (const { kind, ofKind } of present) {
     for (const rule of kind.serviceLabels) {
       const name = labelMatches(rule, labels);
-      if (name !== undefined) add(resources.get(service.namespace, kind.group, kind.kind, name), `label ${rule.nameFrom}`);
+      if (name !== undefined) add(ofKind.get(name), `label ${rule.nameFrom}`);
     }
     for (const rule of kind.serviceNames) {
-      for (const name of namesFromTemplate(rule.name, service.name)) add(resources.get(service.namespace, kind.group, kind.kind, name), `name ${rule.name}`);
+      for (const r of templateResources(ofKind, rule.name, service.name)) add(r, `name ${rule.name}`);
     }
   }
 
   for (const w of (workloads ?? []).slice(0, 64)) {
-    for (const kind of OPERATOR_KINDS) {
+    for (const { kind, ofKind } of present) {
       for (const rule of kind.podLabels) {
         const name = labelMatches(rule, w.labels);
-        if (name !== undefined) add(resources.get(service.namespace, kind.group, kind.kind, name), `workload label ${rule.nameFrom}`);
+        if (name !== undefined) add(ofKind.get(name), `workload label ${rule.nameFrom}`);
       }
       for (const rule of kind.owners) {
         if (w.owner.kind !== rule.kind) continue;
-        for (const name of namesFromTemplate(rule.name, w.owner.name)) add(resources.get(service.namespace, kind.group, kind.kind, name), `workload ${rule.kind} ${rule.name}`);
+        for (const r of templateResources(ofKind, rule.name, w.owner.name)) add(r, `workload ${rule.kind} ${rule.name}`);
       }
     }
   }
