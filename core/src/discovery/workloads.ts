@@ -123,7 +123,7 @@ function keptLabel(key: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Interning: identical projections are one frozen object while any Pod holds it, and an entry goes when the last
+// Interning: identical projections are one frozen object while any Pod holds it, and an entry goes after the last
 // holder does (the daemon runs for months). Buckets are keyed by a 32-bit hash of the canonical JSON rather than
 // the JSON itself, so the table costs a few words per entry; a hit is confirmed by comparing the JSON.
 
@@ -139,7 +139,8 @@ function fnv1a(text: string): number {
 class Interner<T extends object> {
   private readonly buckets = new Map<number, WeakRef<T> | Array<WeakRef<T>>>();
   private count = 0;
-  private readonly registry = new FinalizationRegistry<number>((hash) => this.sweep(hash));
+  /** Entries at the last sweep: dead entries are dropped when the table has doubled since (amortised O(1)). */
+  private swept = 1024;
 
   intern(canonical: string, make: () => T): T {
     const hash = fnv1a(canonical);
@@ -154,19 +155,23 @@ class Interner<T extends object> {
     else if (Array.isArray(bucket)) bucket.push(ref);
     else this.buckets.set(hash, [bucket, ref]);
     this.count += 1;
-    this.registry.register(value, hash);
+    // No FinalizationRegistry: its cell per entry would cost more than the entry.
+    if (this.count >= this.swept * 2) this.sweep();
     return value;
   }
 
-  private sweep(hash: number): void {
-    const bucket = this.buckets.get(hash);
-    if (bucket === undefined) return;
-    const live = (Array.isArray(bucket) ? bucket : [bucket]).filter((r) => r.deref() !== undefined);
-    this.count -= (Array.isArray(bucket) ? bucket.length : 1) - live.length;
-    if (live.length === 0) this.buckets.delete(hash);
-    else this.buckets.set(hash, live.length === 1 ? live[0]! : live);
+  private sweep(): void {
+    for (const [hash, bucket] of this.buckets) {
+      const live = (Array.isArray(bucket) ? bucket : [bucket]).filter((r) => r.deref() !== undefined);
+      if (live.length === 0) this.buckets.delete(hash);
+      else if (Array.isArray(bucket) || live.length !== 1) this.buckets.set(hash, live.length === 1 ? live[0]! : live);
+    }
+    this.count = 0;
+    for (const bucket of this.buckets.values()) this.count += Array.isArray(bucket) ? bucket.length : 1;
+    this.swept = Math.max(1024, this.count);
   }
 
+  /** Entries, live or not yet swept. */
   get size(): number {
     return this.count;
   }
@@ -260,7 +265,8 @@ function selectorLabels(raw: unknown, podName: string): Readonly<Record<string, 
     else out[k] = v;
     n += 1;
   }
-  return labelSets.intern(JSON.stringify(out), () => Object.freeze(out));
+  const canonical = JSON.stringify(out);
+  return labelSets.intern(canonical, () => compact(canonical));
 }
 
 /** The words of a command line: each element, and elements that are whole shell lines (`sh -c "…"`) split. */
@@ -422,10 +428,19 @@ export function projectPod(pod: unknown): PodProjection | undefined {
   const owner = ownerOf(md, name);
   // The owner is part of the key: Pods of two owners never share an object, whatever their specs.
   const shape = { owner, containers, labels };
-  const workload = workloads.intern(JSON.stringify(shape), () => deepFreeze(shape));
+  const canonical = JSON.stringify(shape);
+  const workload = workloads.intern(canonical, () => compact(canonical));
   const projection: PodProjection = { namespace, name, workload, ready: isReady(status), labels: selectorLabels(md.labels, name) };
   if (status?.phase === 'Succeeded' || status?.phase === 'Failed') projection.terminal = true;
   return projection;
+}
+
+/**
+ * The kept copy, rebuilt from its canonical JSON: arrays grown by push() carry spare capacity and objects built key
+ * by key spare slots, which at 10k owners is megabytes; parsed ones are exactly sized (and own their strings).
+ */
+function compact<T>(canonical: string): T {
+  return deepFreeze(JSON.parse(canonical) as T);
 }
 
 function deepFreeze<T>(v: T): T {
