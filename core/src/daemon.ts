@@ -3,6 +3,7 @@
 //
 //   Services (informer) → detection controller (sandboxed plugins: detect, then toolsets) → model → health checker ─┐
 //                                                                                          └──────────────────┴→ reconciler → ConfigMap
+//   Pods + EndpointSlices (informers → workload index: the evidence on each view; a change re-detects the Services it backs)
 //   ConfigMap (informer: drift) ─────────────────────────────────────────────────────────────────────────────────┘
 //
 // The reconcile side runs no plugin: each detection reaches the model with its plugin's toolsets() answer.
@@ -15,7 +16,8 @@ import { DetectionController } from './detection/controller.js';
 import type { EngineObserver } from './detection/engine.js';
 import { serviceKey, toServiceView } from './detection/view.js';
 import { Informer } from './discovery/informer.js';
-import { configMapSource, serviceSource } from './discovery/kube-source.js';
+import { WorkloadEvidence } from './discovery/evidence.js';
+import { configMapSource, endpointSliceSource, podSource, serviceSource } from './discovery/kube-source.js';
 import { HealthChecker, createProber, probeSettings, probeTarget } from './health/index.js';
 import type { HealthObserver, ProbeMode } from './health/index.js';
 import type { Logger } from './log.js';
@@ -67,8 +69,20 @@ export interface DaemonOptions {
   observers?: { plugins?: PluginObserver; engine?: EngineObserver & { run?(services: number, seconds: number): void }; health?: HealthObserver; reconciler?: ReconcilerObserver; holmesReload?: HolmesReloadObserver };
   /** Budget of the ConfigMap's data (default MAX_DATA_BYTES, toolsets/render.ts); tests lower it. */
   maxDataBytes?: number;
+  /**
+   * Watch Pods and EndpointSlices and hand each Service's workloads to the plugins (default true). Off: Services
+   * are decided from their own metadata only, and the daemon needs no access to Pods or EndpointSlices.
+   */
+  workloadEvidence?: boolean;
   /** Timings, shortened by tests. */
-  timing?: { debounceMs?: number; staleAfterMs?: number; pluginSettleMs?: number; informerBackoff?: { baseMs: number; maxMs: number } };
+  timing?: {
+    debounceMs?: number;
+    staleAfterMs?: number;
+    pluginSettleMs?: number;
+    informerBackoff?: { baseMs: number; maxMs: number };
+    /** Longest wait at startup for the first Pod and EndpointSlice lists (default 60 s); detection then starts without. */
+    evidenceWaitMs?: number;
+  };
 }
 
 /** The reconciler's leadership checks: a cheap one before a pass, and the fence at the write itself. */
@@ -84,6 +98,8 @@ export class Daemon {
   readonly model = new ServiceModel();
   readonly services: Informer<ServiceView>;
   readonly configMaps: Informer<ConfigMapShape>;
+  /** Pods and EndpointSlices behind the Services; absent with workloadEvidence: false. */
+  readonly evidence: WorkloadEvidence | undefined;
   readonly detection: DetectionController;
   readonly health: HealthChecker;
   readonly desired: DesiredBuilder;
@@ -136,6 +152,10 @@ export class Daemon {
       log: childLog('configmap-informer'),
       ...informerTiming,
     });
+    this.evidence =
+      options.workloadEvidence === false
+        ? undefined
+        : new WorkloadEvidence({ pods: podSource(kc), slices: endpointSliceSource(kc), log: childLog('workload-evidence'), ...informerTiming });
     this.detection = new DetectionController({
       informer: this.services,
       registry: this.registry,
@@ -145,6 +165,7 @@ export class Daemon {
       ...(options.observers?.engine ? { observer: options.observers.engine } : {}),
       log: childLog('detection'),
       lock: this.configLock,
+      ...(this.evidence ? { evidence: this.evidence } : {}),
     });
     this.health = new HealthChecker({
       prober: createProber(options.probeMode, kc),
@@ -215,7 +236,12 @@ export class Daemon {
 
     this.services.start();
     this.configMaps.start();
+    this.evidence?.start();
     await Promise.all([this.services.waitForSync(), this.configMaps.waitForSync()]);
+    // The first detection waits for the Pods and EndpointSlices too, so the first ConfigMap is not written without
+    // their evidence and rewritten a moment later; bounded, and at once when they are forbidden.
+    await this.evidence?.waitForFirstList(this.options.timing?.evidenceWaitMs ?? 60_000);
+    if (this.evidence?.state === 'syncing') log.warn('workload evidence: Pods and EndpointSlices not listed yet; detecting from Service metadata until they are');
     if (this.stopping) return; // stopped during the first sync
     this.detection.start();
     this.health.start();
@@ -252,6 +278,8 @@ export class Daemon {
     this.health.configure({ concurrency: config.healthCheck.concurrency, intervalMs: config.healthCheck.intervalMs });
     this.services.setRelistInterval(config.resyncIntervalMs);
     this.configMaps.setRelistInterval(config.resyncIntervalMs);
+    this.evidence?.pods.setRelistInterval(config.resyncIntervalMs);
+    this.evidence?.slices.setRelistInterval(config.resyncIntervalMs);
     this.reconciler.setResyncInterval(config.resyncIntervalMs);
     this.detection.enqueueAll();
     this.updateHealthTargets();
@@ -279,6 +307,7 @@ export class Daemon {
     await this.detection.stop();
     this.services.stop();
     this.configMaps.stop();
+    this.evidence?.stop();
     await this.watcher.stop();
     await this.registry.stop();
   }

@@ -11,17 +11,29 @@ import type { Logger } from '../log.js';
 import { builtinPluginsDir } from '../paths.js';
 import { parseBaseUrl, redactUrl } from '../reconcile/holmes-reload.js';
 import { podSandboxLimits } from '../sandbox/limits.js';
-import { CommandError, EXIT } from './shared.js';
+import type { Option } from 'commander';
+import { CommandError, EXIT, envOption } from './shared.js';
 
 export interface DaemonFlags {
   configmap: string;
   pluginsDir: string;
   healthCheckVia?: ProbeMode;
   clusterDomain: string;
+  /** --workload-evidence: watch Pods and EndpointSlices (default true). */
+  workloadEvidence?: 'true' | 'false';
 }
 
+/** --workload-evidence, shared by the commands that run the daemon. */
+export const workloadEvidenceOption = (): Option =>
+  envOption(
+    '--workload-evidence <bool>',
+    'watch Pods and EndpointSlices and give detectors the workloads behind each Service (images, ports, owner); false where the daemon may not read Pods: Services are then decided from their own metadata',
+  )
+    .choices(['true', 'false'])
+    .default('true');
+
 type Base = Pick<DaemonOptions, 'kc' | 'config' | 'namespace' | 'configMap' | 'builtinDir' | 'pluginsDir' | 'probeMode' | 'clusterDomain' | 'log'> &
-  Required<Pick<DaemonOptions, 'limits'>>;
+  Required<Pick<DaemonOptions, 'limits' | 'workloadEvidence'>>;
 
 export function baseDaemonOptions(connection: Connection, config: Config, namespace: string, flags: DaemonFlags, log: Logger): Base {
   return {
@@ -35,6 +47,7 @@ export function baseDaemonOptions(connection: Connection, config: Config, namesp
     probeMode: flags.healthCheckVia ?? defaultProbeMode({ inCluster: connection.inCluster }),
     clusterDomain: flags.clusterDomain,
     limits: podSandboxLimits(),
+    workloadEvidence: flags.workloadEvidence !== 'false',
     log,
   };
 }

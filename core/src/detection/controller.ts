@@ -1,7 +1,7 @@
 // Keeps the model's detections current: informer events enqueue Service keys (plus the namespace's Services
 // whose detection consulted their siblings), a worker drains the queue in batches, reads the *current* Services
 // from the cache (missing = deleted) and runs them through the sandboxed detectors. Level-triggered throughout.
-import type { ServiceView } from '@kubernaut/toolset-sdk';
+import type { ServiceEvidence, ServiceView } from '@kubernaut/toolset-sdk';
 import type { Informer } from '../discovery/informer.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import { WorkQueue } from '../queue/work-queue.js';
@@ -12,6 +12,17 @@ import type { Clock } from '../clock.js';
 import { detectServices } from './engine.js';
 import type { EngineObserver, ServiceResult } from './engine.js';
 import { ToolsetsAnswers } from './found.js';
+
+/**
+ * Workload evidence as detection reads it (discovery/evidence.ts): each view's evidence (undefined: decide from
+ * metadata), and the Services a Pod or EndpointSlice change affects ('all': evidence was switched on or off).
+ */
+export interface EvidenceProvider {
+  evidenceFor(view: ServiceView): ServiceEvidence | undefined;
+  onChange(listener: (change: readonly string[] | 'all') => void): () => void;
+  /** A Service is gone: drop what was remembered for it. */
+  forgetService?(key: string): void;
+}
 
 /** What detection needs of its sink: record results (`undefined` = gone), and the keys it holds. */
 export interface DetectionSink {
@@ -32,6 +43,8 @@ export interface DetectionControllerOptions {
   log?: { error(message: string, meta?: Record<string, unknown>): void };
   /** Each detection run holds this lock, so a config swap (which takes it too) falls between runs. */
   lock?: Mutex;
+  /** The workloads behind each Service, attached to the views plugins see (the Service's and its siblings'). */
+  evidence?: EvidenceProvider;
 }
 
 function namespaceOf(key: string): string {
@@ -75,6 +88,9 @@ export class DetectionController {
         this.enqueueAll();
       }),
     );
+    // A Pod or EndpointSlice change re-detects the Services it backs, exactly as a change of those Services would.
+    const { evidence } = this.options;
+    if (evidence) this.unsubscribe.push(evidence.onChange((change) => (change === 'all' ? this.enqueueAll() : this.onServicesChanged(change))));
     for (const key of this.options.informer.keys()) this.index(key);
     this.enqueueAll();
     this.worker.start();
@@ -97,10 +113,16 @@ export class DetectionController {
     return this.worker.whenIdle();
   }
 
-  /** The Services of a namespace as the cache holds them now. */
+  /** The Services of a namespace as the cache holds them now, each with its evidence. */
   namespaceServices(namespace: string): readonly ServiceView[] {
     const m = this.byNamespace.get(namespace);
-    return m ? [...m.values()] : [];
+    return m ? [...m.values()].map((v) => this.withEvidence(v)) : [];
+  }
+
+  /** The view a plugin sees: the cached Service plus its workload evidence, when there is any. */
+  private withEvidence(view: ServiceView): ServiceView {
+    const evidence = this.options.evidence?.evidenceFor(view);
+    return evidence === undefined ? view : { ...view, evidence };
   }
 
   private index(key: string): void {
@@ -136,7 +158,7 @@ export class DetectionController {
     const gone: string[] = [];
     for (const k of keys) {
       const v = this.options.informer.get(k);
-      if (v) views.push(v);
+      if (v) views.push(this.withEvidence(v));
       else gone.push(k);
     }
     const detectors = this.options.registry.detectors();
@@ -158,6 +180,7 @@ export class DetectionController {
     for (const k of gone) {
       this.dependents.get(namespaceOf(k))?.delete(k);
       this.toolsets.forget(k);
+      this.options.evidence?.forgetService?.(k);
     }
     this.options.model.apply([...results.map((r): [string, typeof r] => [r.key, r]), ...gone.map((k): [string, undefined] => [k, undefined])]);
     this.runs += 1;

@@ -1,0 +1,220 @@
+// The live half of workload evidence: informers for Pods and EndpointSlices feeding one WorkloadIndex
+// (workloads.ts), and the Services whose evidence a change may have changed. Evidence is served only while both
+// informers have listed and may list: before their first list, or when RBAC forbids pods or endpointslices
+// (403), Services are decided from their own metadata, as without evidence — an empty index would otherwise
+// read as "no Pod serves this". A 403 is logged once, clearly; the informers keep retrying quietly, so a grant
+// added later turns evidence on without a restart.
+import type { ServiceEvidence, ServiceView } from '@kubernaut/toolset-sdk';
+import type { Clock } from '../clock.js';
+import { Informer } from './informer.js';
+import type { InformerSource } from './informer.js';
+import { WorkloadIndex, projectEndpointSlice, projectPod } from './workloads.js';
+import type { PodProjection, SliceProjection } from './workloads.js';
+
+type Log = {
+  warn(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+};
+
+export interface WorkloadEvidenceOptions {
+  pods: InformerSource;
+  slices: InformerSource;
+  log: Log;
+  clock?: Clock;
+  backoff?: { baseMs: number; maxMs: number };
+  staleAfterMs?: number;
+  relistIntervalMs?: number;
+}
+
+/** Which Services to re-detect: these keys, or every Service (evidence was switched on or off). */
+export type EvidenceChange = readonly string[] | 'all';
+
+export type EvidenceState = 'syncing' | 'active' | 'forbidden';
+
+function statusCode(err: unknown): number | undefined {
+  const e = err as { statusCode?: unknown; code?: unknown } | null;
+  if (e === null || typeof e !== 'object') return undefined;
+  if (typeof e.statusCode === 'number') return e.statusCode;
+  return typeof e.code === 'number' ? e.code : undefined;
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+export class WorkloadEvidence {
+  readonly index = new WorkloadIndex();
+  readonly pods: Informer<PodProjection>;
+  readonly slices: Informer<SliceProjection>;
+  private readonly listeners = new Set<(change: EvidenceChange) => void>();
+  /** Per resource: forbidden since its last 403, until a list succeeds. */
+  private readonly forbidden = new Map<'pods' | 'endpointslices', boolean>();
+  private readonly warned = new Set<string>();
+  private active = false;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(private readonly options: WorkloadEvidenceOptions) {
+    const timing = {
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}),
+      ...(options.relistIntervalMs !== undefined ? { relistIntervalMs: options.relistIntervalMs } : {}),
+    };
+    this.pods = new Informer<PodProjection>({
+      source: this.guarded('pods', options.pods),
+      project: projectPod,
+      keyOf: (p) => `${p.namespace}/${p.name}`,
+      log: this.quiet('pods'),
+      ...timing,
+    });
+    this.slices = new Informer<SliceProjection>({
+      source: this.guarded('endpointslices', options.slices),
+      project: projectEndpointSlice,
+      keyOf: (s) => `${s.namespace}/${s.name}`,
+      log: this.quiet('endpointslices'),
+      ...timing,
+    });
+    this.pods.onChange((keys) => this.podsChanged(keys));
+    this.slices.onChange((keys) => this.slicesChanged(keys));
+  }
+
+  get state(): EvidenceState {
+    if ([...this.forbidden.values()].some(Boolean)) return 'forbidden';
+    return this.active ? 'active' : 'syncing';
+  }
+
+  /** Called with the Services to re-detect. */
+  onChange(listener: (change: EvidenceChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): void {
+    this.pods.start();
+    this.slices.start();
+  }
+
+  stop(): void {
+    this.pods.stop();
+    this.slices.stop();
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /**
+   * Resolves once evidence is served, or is known not to be (forbidden), or after `timeoutMs` — startup waits for
+   * the first lists so the first ConfigMap is not written without evidence and rewritten, but never hangs on them.
+   */
+  waitForFirstList(timeoutMs: number): Promise<void> {
+    if (this.state !== 'syncing') return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref?.();
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.waiters.push(done);
+    });
+  }
+
+  /** The Service's evidence while evidence is served; undefined otherwise (decided from metadata). */
+  evidenceFor(view: ServiceView): ServiceEvidence | undefined {
+    return this.state === 'active' ? this.index.evidenceFor(view) : undefined;
+  }
+
+  /** A Service is gone: the index drops its selector. */
+  forgetService(key: string): void {
+    const [ns, name] = splitKey(key);
+    this.index.forgetService(ns, name);
+  }
+
+  /** Wraps a source so a 403 is noticed (and the list that follows it clears it). */
+  private guarded(resource: 'pods' | 'endpointslices', source: InformerSource): InformerSource {
+    const fail = (err: unknown): never => {
+      if (statusCode(err) === 403) this.setForbidden(resource, true, err);
+      throw err;
+    };
+    return {
+      list: async (onPage) => {
+        const result = await source.list(onPage).catch(fail);
+        this.setForbidden(resource, false);
+        // The informer stores the list and marks itself synced synchronously once this resolves: look after that.
+        setImmediate(() => this.update());
+        return result;
+      },
+      watch: (rv, onEvent, onDone) =>
+        source.watch(rv, onEvent, (err) => {
+          if (statusCode(err) === 403) this.setForbidden(resource, true, err);
+          onDone(err);
+        }).catch(fail),
+      ...(source.probe ? { probe: source.probe.bind(source) } : {}),
+    };
+  }
+
+  private setForbidden(resource: 'pods' | 'endpointslices', value: boolean, err?: unknown): void {
+    const was = this.forbidden.get(resource) === true;
+    this.forbidden.set(resource, value);
+    if (value && !was) {
+      if (!this.warned.has(resource)) {
+        this.warned.add(resource);
+        this.options.log.warn(
+          `workload evidence off: the daemon may not list ${resource} (${(err as Error | undefined)?.message ?? '403 Forbidden'}); Services are decided from their own metadata. Grant get, list and watch on ${resource === 'pods' ? 'pods' : 'endpointslices.discovery.k8s.io'} (deploy/rbac.yaml), or run with --workload-evidence=false`,
+          { resource },
+        );
+      }
+      this.update();
+    } else if (!value && was) {
+      this.options.log.info(`workload evidence: ${resource} can be listed again`, { resource });
+    }
+  }
+
+  /** Drops the informers' retry warnings for a resource known to be forbidden (one warning says it all). */
+  private quiet(resource: 'pods' | 'endpointslices'): Log {
+    const { log } = this.options;
+    return {
+      warn: (message, meta) => {
+        if (this.forbidden.get(resource) !== true) log.warn(message, { resource, ...meta });
+      },
+      info: (message, meta) => log.info(message, { resource, ...meta }),
+    };
+  }
+
+  /** Switches evidence on or off as the informers' state changes; every Service is re-detected on a switch. */
+  private update(): void {
+    const now = this.pods.hasSynced && this.slices.hasSynced && this.state !== 'forbidden';
+    if (this.state !== 'syncing' || now) for (const w of this.waiters.splice(0)) w();
+    if (now === this.active) return;
+    this.active = now;
+    if (now) {
+      const size = this.index.size();
+      this.options.log.info('workload evidence on', { pods: size.pods, endpointSlices: size.slices, workloads: size.workloads });
+    }
+    this.emit('all');
+  }
+
+  private emit(change: EvidenceChange): void {
+    if (change !== 'all' && change.length === 0) return;
+    for (const l of [...this.listeners]) l(change);
+  }
+
+  private podsChanged(keys: readonly string[]): void {
+    const affected = new Set<string>();
+    for (const key of keys) {
+      const pod = this.pods.get(key);
+      const [ns, name] = splitKey(key);
+      for (const s of pod ? this.index.upsertPod(pod) : this.index.deletePod(ns, name)) affected.add(s);
+    }
+    if (this.active) this.emit([...affected]);
+  }
+
+  private slicesChanged(keys: readonly string[]): void {
+    const affected = new Set<string>();
+    for (const key of keys) {
+      const slice = this.slices.get(key);
+      const [ns, name] = splitKey(key);
+      for (const s of slice ? this.index.upsertSlice(slice) : this.index.deleteSlice(ns, name)) affected.add(s);
+    }
+    if (this.active) this.emit([...affected]);
+  }
+}
