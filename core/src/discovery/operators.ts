@@ -2,22 +2,81 @@
 // (the front door, its TLS, the API path, gateway and tenants), and the rules that tie a Service to the resource
 // that made it. Every rule encodes what the operator's own code does; the file it comes from is cited beside it.
 //
-// Findings (read from the operators' repositories; commit or tag in brackets):
+// Findings, per kind (read in the operators' repositories at the commit or tag given; nothing copied):
 //
-// | kind (group/version, plural)                         | front-door Service            | port (name number)     | TLS by default                                  | tied by                                                      | upstream file |
-// |------------------------------------------------------|-------------------------------|------------------------|-------------------------------------------------|--------------------------------------------------------------|---------------|
-// | Prometheus (monitoring.coreos.com/v1, prometheuses)   | `prometheus-operated` headless (or spec.serviceName); users add their own | `web` 9090 (spec.portName) | no; https when spec.web.tlsConfig is set | ownerReference on prometheus-operated (merged, one per Prometheus); Pods `operator.prometheus.io/name`; StatefulSet `prometheus-<name>[-shard-N]` | prometheus-operator [6adcebc, v0.93.0+] pkg/prometheus/common.go (BuildStatefulSetService, labels), pkg/prometheus/server/operator.go (makeSelectorLabels), pkg/prometheus/operator.go (statefulSetNameFromPrometheusName), pkg/apis/monitoring/v1/prometheus_types.go (PrometheusURIScheme, WebRoutePrefix), pkg/prometheus/promcfg.go (--web.route-prefix always passed) |
-// | Alertmanager (monitoring.coreos.com/v1, alertmanagers) | `alertmanager-operated` headless | `web` 9093 (spec.portName) | no; https when spec.web.tlsConfig is set     | ownerReference; Pods `alertmanager: <name>` + `app.kubernetes.io/name: alertmanager`; StatefulSet `alertmanager-<name>` | same repo: pkg/alertmanager/statefulset.go (makeStatefulSetService, prefixedName, web.route-prefix), pkg/alertmanager/operator.go (makeSelectorLabels) |
-// | VMSingle (operator.victoriametrics.com/v1beta1, vmsingles) | `vmsingle-<name>` (`<name>` with spec.useLegacyNaming) | `http` 8429 (spec.port) | no; https when extraArgs tls=true        | ownerReference (controller); labels `app.kubernetes.io/name: vmsingle` + `app.kubernetes.io/instance` + `managed-by: vm-operator`; name | VictoriaMetrics/operator [d0d258c, v0.74.1+] internal/controller/operator/factory/build/service.go, api/operator/v1beta1/vmsingle_types.go, vmextra_types.go (UseTLS, http.pathPrefix), internal/config/config.go (ports) |
-// | VMCluster (same group, vmclusters)                    | `vmselect-<name>` (headless at this commit; `<name>-vmselect` legacy) | `http` 8481 (spec.vmselect.port) | no; https when vmselect.extraArgs tls=true | ownerReference; labels `app.kubernetes.io/name: vmselect|vminsert|vmstorage` + instance + `managed-by`; names | internal/controller/operator/factory/vmcluster/vmcluster.go (buildVMSelectService), api/operator/v1beta1/vmcluster_types.go, vmextra_types.go (ClusterPrefixedName, ClusterSelectorLabels). API under `/select/<tenant>/prometheus` (tenant 0) |
-// | VMAlertmanager (same group, vmalertmanagers)          | `vmalertmanager-<name>` headless | `http` 9093 (spec.port) | no; https when spec.webConfig.tls_server_config | ownerReference; labels `app.kubernetes.io/name: vmalertmanager` + instance; name | internal/controller/operator/factory/vmalertmanager/statefulset.go (buildService), api/operator/v1beta1/vmalertmanager_types.go (UseTLS, Port) |
-// | Grafana (grafana.integreatly.org/v1beta1, grafanas)   | `<name>-service`              | `grafana` 3000 (config.server.http_port) | no; https when config.server.protocol=https | ownerReference (controller); name `<name>-service`/`<name>-alerting`; Deployment `<name>-deployment` | grafana/grafana-operator [60d3ebd, v5.24.0+] controllers/resources/resources.go (GetGrafanaService), controllers/reconcilers/grafana/service_reconciler.go, controllers/config/operator_constants.go |
-// | Elasticsearch (elasticsearch.k8s.elastic.co/v1, elasticsearches) | `<name>-es-http`       | `https` 9200 (`http` when TLS off) | **yes**; off only with spec.http.tls.selfSignedCertificate.disabled: true and no certificate.secretName | ownerReference (controller); labels `elasticsearch.k8s.elastic.co/cluster-name`; names `<name>-es-*`; StatefulSet `<name>-es-<nodeSet>` | elastic/cloud-on-k8s [7b93383] pkg/apis/elasticsearch/v1/name.go, pkg/controller/elasticsearch/services/services.go (NewExternalService), pkg/apis/common/v1/common.go (TLSOptions.Enabled, HTTPConfig.Protocol), pkg/controller/elasticsearch/label/label.go, pkg/controller/common/reconciler/reconciler.go |
-// | LokiStack (loki.grafana.com/v1, lokistacks)           | `<name>-gateway-http` when spec.tenants (else `<name>-query-frontend-http`) | `public` 8080 (else `metrics` 3100) | gateway: when spec.tenants.gateway.tls, or OpenShift modes (the httpEncryption gate is on in the OpenShift overlays) | ownerReference (controller); labels `app.kubernetes.io/name: lokistack` + instance + `managed-by: lokistack-controller`; names | grafana/loki [65e30f8] operator/internal/manifests/var.go, gateway.go (NewGatewayHTTPService, Ingress path /api/logs/v1), operator/internal/handlers/internal/gateway/gateway.go (tenants required), operator/config/overlays/*/controller_manager_config.yaml |
-// | TempoStack (tempo.grafana.com/v1alpha1, tempostacks)  | `tempo-<name>-gateway` when spec.template.gateway.enabled (else `tempo-<name>-query-frontend`) | `public` 8080 (else `http` 3200) | gateway in openshift mode (httpEncryption gate) | ownerReference (controller); labels `app.kubernetes.io/name: tempo` + instance + `managed-by: tempo-operator`; names `tempo-<name>-*` | grafana/tempo-operator [049c8f2, v0.22.0+] internal/manifests/naming/naming.go, manifestutils/{labels,constants}.go, queryfrontend/query_frontend.go (services), gateway/gateway.go, internal/controller/tempo/common.go |
-// | TempoMonolithic (same group, tempomonolithics)        | `tempo-<name>` (gateway `tempo-<name>-gateway` with multitenancy and tenants) | `http` 3200 (gateway `public` 8080) | as TempoStack                          | ownerReference; labels `app.kubernetes.io/name: tempo-monolithic` + instance; names | internal/manifests/monolithic/{services,labels,gateway}.go, api/tempo/v1alpha1/tempomonolithic_types.go (IsGatewayEnabled) |
-// | Jaeger (jaegertracing.io/v1, jaegers)                 | `<name>-query`                | `http-query` 16686 (`https-query` 443 with spec.ingress.security oauth-proxy) | no; oauth-proxy fronts it with TLS | ownerReference (explicit, controller); labels `app.kubernetes.io/instance` + `managed-by: jaeger-operator`; names `<name>-*` | jaegertracing/jaeger-operator [87d8ae0, v1.65.0+] pkg/service/query.go, pkg/util/util.go (Labels), pkg/ingress/query.go (query.base-path per strategy) |
-// | OpenSearchCluster (opensearch.opster.io/v1 ≤2.x; opensearch.org/v1 3.x, opensearchclusters) | spec.general.serviceName | `http` 9200 (spec.general.httpPort) | 2.x **yes** (image demo security, operator URLs are https) unless additionalConfig turns security/HTTP SSL off; 3.x only with spec.security.tls.http (enabled not false) | ownerReference (controller); labels `opster.io/opensearch-cluster` (2.x) / `opensearch.org/opensearch-cluster` (3.x); names `<serviceName>-<nodePool>`, `<name>-discovery`; StatefulSet `<name>-<nodePool>` | opensearch-project/opensearch-k8s-operator [ef6502a, v3.0.0-alpha; v2.8.0] opensearch-operator/pkg/builders/cluster.go (NewServiceForCR, URLForCluster), pkg/helpers/{constants,helpers}.go (IsHttpTlsEnabled), pkg/reconcilers/{cluster,tls,configuration}.go |
+// Prometheus (monitoring.coreos.com/v1, prometheuses) — prometheus-operator 6adcebc (v0.93.0+)
+//   front door  prometheus-operated, headless (spec.serviceName replaces it), port `web` 9090 (spec.portName); users
+//               usually add their own Service in front of the Pods (kube-prometheus, kube-prometheus-stack)
+//   TLS / path  http; https with spec.web.tlsConfig (PrometheusURIScheme). Path spec.routePrefix, always passed as
+//               --web.route-prefix (promcfg.go), so spec.externalUrl's path does not move the API
+//   tied by     a non-controller ownerReference per Prometheus on the governing Service (factory.go WithOwner, merged
+//               by k8s/network.go); Pods `operator.prometheus.io/name` + `app.kubernetes.io/name: prometheus`
+//               (server/operator.go makeSelectorLabels); StatefulSet prometheus-<name>[-shard-N] (operator.go)
+// Alertmanager (monitoring.coreos.com/v1, alertmanagers) — same repo, pkg/alertmanager/{statefulset,operator}.go
+//   front door  alertmanager-operated, headless, `web` 9093 (+ tcp-mesh/udp-mesh 9094); spec.serviceName replaces it
+//   TLS / path  as Prometheus (spec.web.tlsConfig, spec.routePrefix)
+//   tied by     ownerReference; Pods `alertmanager: <name>` + `app.kubernetes.io/name: alertmanager`; StatefulSet
+//               alertmanager-<name>
+// VMSingle (operator.victoriametrics.com/v1beta1, vmsingles) — VictoriaMetrics/operator d0d258c (v0.74.1+)
+//   front door  vmsingle-<name> (<name> with spec.useLegacyNaming), `http` 8429 (spec.port; internal/config/config.go)
+//   TLS / path  http; https with extraArgs tls=true; path extraArgs http.pathPrefix (api/operator/v1beta1/vmextra_types.go)
+//   tied by     controller ownerReference (factory/build/service.go); labels `app.kubernetes.io/name: vmsingle` +
+//               `app.kubernetes.io/instance` + `managed-by: vm-operator` on Service and Pods (SelectorLabels)
+// VMCluster (same group, vmclusters) — factory/vmcluster/vmcluster.go, vmextra_types.go
+//   front door  vmselect-<name> (headless at this commit; <name>-vmselect legacy), `http` 8481 (spec.vmselect.port);
+//               vminsert-<name> 8480 and vmstorage-<name> are components
+//   TLS / path  vmselect.extraArgs tls; the Prometheus API is /select/<tenant>/prometheus, tenant 0 by default
+//   tied by     ownerReference; labels `app.kubernetes.io/name: vm<component>` + instance + managed-by; names
+// VMAlertmanager (same group, vmalertmanagers) — factory/vmalertmanager/statefulset.go, vmalertmanager_types.go
+//   front door  vmalertmanager-<name>, headless, `http` 9093 (spec.port); https with spec.webConfig.tls_server_config
+//   tied by     ownerReference; labels `app.kubernetes.io/name: vmalertmanager` + instance; name
+// Grafana (grafana.integreatly.org/v1beta1, grafanas) — grafana/grafana-operator 60d3ebd (v5.24.0+)
+//   front door  <name>-service, `grafana` 3000 (config.server.http_port) → container port grafana-http;
+//               <name>-alerting is the headless alerting Service (controllers/resources/resources.go)
+//   TLS / path  https when config.server.protocol=https (service_reconciler.go); path root_url's with serve_from_sub_path
+//   tied by     controller ownerReference; names; Deployment <name>-deployment (Services carry only
+//               app.kubernetes.io/managed-by: grafana-operator; Pods only app: <name>)
+// Elasticsearch (elasticsearch.k8s.elastic.co/v1, elasticsearches) — elastic/cloud-on-k8s 7b93383
+//   front door  <name>-es-http, port `https` 9200 (`http` when TLS is off: HTTPConfig.Protocol; services.go); also
+//               <name>-es-internal-http, headless <name>-es-transport (tls-transport 9300), headless per node set
+//               <name>-es-<nodeSet> (nodespec/statefulset.go)
+//   TLS         ON by default; off only with spec.http.tls.selfSignedCertificate.disabled: true and no
+//               certificate.secretName (pkg/apis/common/v1/common.go TLSOptions.Enabled)
+//   tied by     controller ownerReference (common/reconciler/reconciler.go); labels
+//               `elasticsearch.k8s.elastic.co/cluster-name` + `common.k8s.elastic.co/type: elasticsearch` (label.go);
+//               names <name>-es-*; StatefulSet <name>-es-<nodeSet>
+// LokiStack (loki.grafana.com/v1, lokistacks) — grafana/loki 65e30f8, operator/
+//   front door  <name>-gateway-http `public` 8080 (+ metrics 8081) when spec.tenants is set (the gateway needs it:
+//               internal/handlers/internal/gateway/gateway.go); else <name>-query-frontend-http `metrics` 3100
+//   TLS / path  gateway https with spec.tenants.gateway.tls or under the httpEncryption gate (on in the OpenShift
+//               overlays, where the openshift-* modes run); API /api/logs/v1/<tenant> (gateway.go Ingress)
+//   tied by     controller ownerReference (lokistack_create_or_update.go); labels `app.kubernetes.io/name: lokistack`
+//               + instance + `app.kubernetes.io/managed-by: lokistack-controller` (manifests/var.go); names
+// TempoStack (tempo.grafana.com/v1alpha1, tempostacks) — grafana/tempo-operator 049c8f2 (v0.22.0+)
+//   front door  tempo-<name>-gateway `public` 8080 with spec.template.gateway.enabled; else
+//               tempo-<name>-query-frontend `http` 3200 (+ jaeger-ui 16686 with jaegerQuery); -discovery is headless
+//   TLS         gateway in openshift mode (httpEncryption gate, gateway/gateway.go); tenants spec.tenants
+//   tied by     controller ownerReference (controller/tempo/common.go); labels `app.kubernetes.io/name: tempo` +
+//               instance + `app.kubernetes.io/managed-by: tempo-operator` (manifestutils/labels.go); tempo-<name>-*
+// TempoMonolithic (same group, tempomonolithics) — internal/manifests/monolithic/{services,gateway,labels}.go
+//   front door  tempo-<name> `http` 3200; tempo-<name>-gateway `public` 8080 with multitenancy and a tenant
+//               (IsGatewayEnabled); labels `app.kubernetes.io/name: tempo-monolithic`
+// Jaeger (jaegertracing.io/v1, jaegers) — jaegertracing/jaeger-operator 87d8ae0 (v1.65.0+)
+//   front door  <name>-query `http-query` 16686 (`https-query` 443 → 8443 with spec.ingress.security oauth-proxy)
+//               (pkg/service/query.go, explicit controller ownerReference)
+//   path        query.base-path of spec.allInOne.options (allInOne, the default) or spec.query.options
+//               (production, streaming) (pkg/ingress/query.go)
+//   tied by     ownerReference; labels `app.kubernetes.io/instance` + managed-by jaeger-operator + part-of jaeger
+//               (pkg/util/util.go); names <name>-query/-collector/-agent; Deployments <name>, <name>-query
+// OpenSearchCluster (opensearch.opster.io/v1 up to 2.x; opensearch.org/v1 from 3.x; opensearchclusters) —
+//   opensearch-project/opensearch-k8s-operator v2.8.0 and ef6502a (v3.0.0-alpha), opensearch-operator/pkg/...
+//   front door  spec.general.serviceName, `http` 9200 (spec.general.httpPort) (builders/cluster.go NewServiceForCR);
+//               headless <serviceName>-<nodePool> and <name>-discovery
+//   TLS         2.x: ON (the image's security plugin with demo certificates; the operator's own URL is https) unless
+//               additionalConfig turns the plugin or HTTP SSL off. 3.x: only with spec.security.tls.http, unless its
+//               enabled is false (helpers/helpers.go IsHttpTlsEnabled; reconcilers/tls.go)
+//   tied by     controller ownerReference (reconcilers/cluster.go); label `opster.io/opensearch-cluster` (2.x) or
+//               `opensearch.org/opensearch-cluster` (3.x) (helpers/constants.go); StatefulSet <name>-<nodePool>
 import type { ResourceEvidence, WorkloadEvidence } from '@kubernaut/toolset-sdk';
 
 // ---------------------------------------------------------------------------------------------------------------
