@@ -341,8 +341,13 @@ test('RBAC: no wildcards anywhere, and every binding binds a role that exists', 
       }
     }
     t.false(
-      allRbac(v.objects).some((o) => rulesOf(o).some((r) => (r.resources ?? []).some((x) => ['secrets', 'pods', 'pods/exec', 'nodes'].includes(x)))),
-      `${v.name}: no access to secrets, pods or nodes`,
+      allRbac(v.objects).some((o) => rulesOf(o).some((r) => (r.resources ?? []).some((x) => ['secrets', 'pods/exec', 'pods/log', 'pods/proxy', 'nodes'].includes(x)))),
+      `${v.name}: no access to secrets, into pods or nodes`,
+    );
+    // Pods only to list and watch them (workload evidence), never to change them.
+    t.false(
+      allRbac(v.objects).some((o) => rulesOf(o).some((r) => (r.resources ?? []).includes('pods') && r.verbs.some((x) => !['list', 'watch'].includes(x)))),
+      `${v.name}: pods read-only`,
     );
   }
 });
@@ -374,6 +379,9 @@ test("RBAC: the daemon's own rights are what it calls, with names pinned to serv
     'cluster authentication.k8s.io tokenreviews: create',
     'cluster authorization.k8s.io subjectaccessreviews: create',
     'cluster core services: list,watch',
+    // Workload evidence: the Pods behind each Service, through its EndpointSlices (core/src/discovery/evidence.ts).
+    'cluster core pods: list,watch',
+    'cluster discovery.k8s.io endpointslices: list,watch',
     // The operators' custom resources, exactly the table's kinds (core/src/discovery/operators.ts), read-only.
     ...operatorGrants(),
     `${NS} coordination.k8s.io leases: create`,
@@ -405,6 +413,9 @@ test("RBAC: the daemon's own rights are what it calls, with names pinned to serv
   t.false(can('list', 'configmaps', { namespace: NS }), 'no listing every ConfigMap');
   t.true(can('update', 'leases', { group: 'coordination.k8s.io', namespace: NS, name: lease }));
   t.false(can('update', 'leases', { group: 'coordination.k8s.io', namespace: NS, name: 'someone-elses-lease' }));
+  t.true(can('list', 'pods'), 'workload evidence');
+  t.true(can('watch', 'endpointslices', { group: 'discovery.k8s.io', namespace: 'monitoring' }));
+  t.false(can('get', 'pods', { namespace: 'monitoring', name: 'prometheus-0', subresource: 'log' }), 'no pod logs');
   t.false(can('get', 'secrets', { namespace: NS, name: 'x' }));
   t.false(can('patch', 'deployments', { group: 'apps', namespace: NS, name: 'holmesgpt-holmes' }), 'restarts only with the component');
   t.false(authz.authorize(pathRequest(me, 'get', '/metrics')).allowed);
