@@ -35,7 +35,7 @@ export interface TestResult {
 
 export interface LoadedDetector {
   manifest: PluginManifest;
-  /** Runs `detect` over Service objects, or over the Services in a YAML/JSON file or directory. */
+  /** Runs `detect` over Service objects, or over the Services in a YAML/JSON file or directory (its Pods and EndpointSlices are their evidence). */
   detect(services: readonly unknown[] | string): Promise<TestResult[]>;
   /** Runs `toolsets()` for a detected result, validated as the daemon validates it. */
   toolsets(result: TestResult): Promise<Record<string, ToolsetEntry> | null>;
@@ -71,8 +71,10 @@ export async function loadDetector(entryOrBundle: string, options: LoadOptions =
   return {
     manifest: plugin.manifest,
     async detect(services) {
-      const objects = typeof services === 'string' ? (await sb.readManifests(services)).services : services;
-      const views = objects.map((o) => sb.toServiceView(o));
+      const read = typeof services === 'string' ? await sb.readManifests(services) : undefined;
+      let views = (read ? read.services : (services as readonly unknown[])).map((o) => sb.toServiceView(o));
+      // Pods and EndpointSlices among the fixtures are the Services' evidence, as `dynamic-toolset detect` makes it.
+      if (read && (read.pods.length > 0 || read.endpointSlices.length > 0)) views = sb.withEvidence(views, sb.evidenceFrom(read.pods, read.endpointSlices));
       const byNs = new Map<string, typeof views>();
       for (const v of views) byNs.set(v.metadata.namespace, [...(byNs.get(v.metadata.namespace) ?? []), v]);
       const results = await sb.detectServices(views, [slot], { namespaceServices: (ns) => byNs.get(ns) ?? [] });

@@ -2,7 +2,11 @@
 // lands, flag values; and svc()'s evidence fixtures. Without evidence every helper answers "unknown".
 import test from 'ava';
 import { argValue, containerPortFor, containerWithImage, hasEvidence, hasImage, imageMatches, imageOf, mainContainer, parseImage, workloads } from '@kubernaut/toolset-sdk';
-import { svc } from '@kubernaut/toolset-sdk/testing';
+import { loadDetector, svc } from '@kubernaut/toolset-sdk/testing';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { tempDir } from '../helpers/bundles.js';
 
 test('parseImage follows Docker reference normalisation', (t) => {
   t.deepEqual(parseImage('nginx'), { registry: 'docker.io', repository: 'library/nginx' });
@@ -139,4 +143,42 @@ test('svc() workload defaults: container named after the image, ports where the 
   t.is(containerPortFor(s, 'service')?.container.name, 'grafana');
   const verbatim = svc('x', { evidence: { workloads: [], resources: [{ apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', name: 'k8s', namespace: 'default', spec: {}, via: 'ownerReference' }] } });
   t.is(verbatim.evidence?.resources[0]?.kind, 'Prometheus');
+});
+
+test('loadDetector / toolset-sdk test: Pods and EndpointSlices among the fixtures are the evidence the detector gets', async (t) => {
+  const { dir, cleanup } = await tempDir('sdk-evidence');
+  t.teardown(cleanup);
+  const entry = path.join(dir, 'by-image.mjs');
+  await writeFile(
+    entry,
+    `import { defineDetector, hasImage } from '@kubernaut/toolset-sdk';
+export default defineDetector({ name: 'by-image', version: '1.0.0', description: 'by image', type: 'prometheus',
+  detect(service) { return hasImage(service, 'prometheus/prometheus') ? { port: 'web' } : null; } });
+`,
+  );
+  const objects = [
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'metrics', namespace: 'apps' }, spec: { selector: { app: 'metrics' }, ports: [{ name: 'web', port: 9090 }] } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'other', namespace: 'apps' }, spec: { selector: { app: 'other' }, ports: [{ name: 'web', port: 9090 }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'metrics-0', namespace: 'apps', labels: { app: 'metrics' } },
+      spec: { containers: [{ name: 'prometheus', image: 'quay.io/prometheus/prometheus:v2.53.0', ports: [{ containerPort: 9090 }] }] },
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    },
+  ];
+  const fixtures = path.join(dir, 'dump.yaml');
+  await writeFile(fixtures, objects.map((o) => stringify(o)).join('---\n'));
+  const detector = await loadDetector(entry);
+  t.teardown(() => detector.dispose());
+  const results = await detector.detect(fixtures);
+  t.deepEqual(
+    results.map((r) => [r.name, r.outcome, r.endpoint]),
+    [
+      ['metrics', 'detected', 'http://metrics.apps.svc.cluster.local:9090'],
+      ['other', 'none', undefined],
+    ],
+  );
+  // Objects passed directly are Services only, as before.
+  t.deepEqual((await detector.detect(objects.slice(0, 1))).map((r) => r.outcome), ['none']);
 });
