@@ -133,7 +133,9 @@ test('a watch on custom resources sees changes; deleting the CRD deletes its obj
   await ext.deleteCustomResourceDefinition({ name: 'prometheuses.monitoring.coreos.com' });
   await waitFor(() => events.length >= 3, 'the DELETED event of the object');
   t.deepEqual(events, ['ADDED monitoring/k8s Prometheus', 'MODIFIED monitoring/k8s Prometheus', 'DELETED monitoring/k8s Prometheus']);
-  t.false(ended || events.some((e) => e.startsWith('ERROR')));
+  // The resource is no longer served: its watch ends, cleanly, after the deletions.
+  await waitFor(() => ended, 'the watch to end');
+  t.false(events.some((e) => e.startsWith('ERROR')));
   t.false((await groups(discovery)).has('monitoring.coreos.com'));
   t.is((await raw(emu, '/apis/monitoring.coreos.com/v1')).status, 404);
   t.is((await apiError(custom.listClusterCustomObject(P))).code, 404);
@@ -164,11 +166,20 @@ test('several served versions share one storage; the preferred version is the mo
   t.is(old.apiVersion, 'elasticsearch.k8s.elastic.co/v1beta1', 'conversion None: the same object under the asked version');
   t.is(old.spec.version, '8.17.0');
 
+  const ends = { v1beta1: false, v1: false };
+  for (const v of ['v1beta1', 'v1'] as const) {
+    const ctl = await new Watch(apis(emu).kc).watch(`/apis/elasticsearch.k8s.elastic.co/${v}/elasticsearches`, {}, () => {}, () => {
+      ends[v] = true;
+    });
+    t.teardown(() => ctl.abort());
+  }
   const current = await ext.readCustomResourceDefinition({ name: 'elasticsearches.elasticsearch.k8s.elastic.co' });
   current.spec.versions = current.spec.versions.map((v) => (v.name === 'v1beta1' ? { ...v, served: false } : v));
   await ext.replaceCustomResourceDefinition({ name: 'elasticsearches.elasticsearch.k8s.elastic.co', body: current });
   t.is((await apiError(custom.getNamespacedCustomObject({ ...E, version: 'v1beta1', name: 'quickstart' }))).code, 404);
   t.is((await custom.getNamespacedCustomObject({ ...E, version: 'v1', name: 'quickstart' })).metadata.name, 'quickstart');
+  await waitFor(() => ends.v1beta1, 'the unserved version\'s watch to end');
+  t.false(ends.v1, 'the still served version keeps its watch');
 });
 
 test('a CRD whose name, scope or versions the API server would refuse is refused with the field', async (t) => {

@@ -170,7 +170,11 @@ export class CustomResources {
   private readonly served = new Map<string, ResourceType[]>();
   private readonly pending = new Set<string>();
 
-  constructor(private readonly registry: Registry) {
+  /** `unserved` hears of each type that stops being served, after its objects are gone (the server ends its watches). */
+  constructor(
+    private readonly registry: Registry,
+    private readonly unserved: (rt: ResourceType) => void = () => {},
+  ) {
     registry.store.subscribe(CRD_TYPE, (ev) => this.onCrd(ev));
   }
 
@@ -194,10 +198,11 @@ export class CustomResources {
 
   private onCrd(ev: StoredEvent): void {
     const name = str(metaOf({ ...ev.object }).name) ?? '';
+    const before = this.served.get(name) ?? [];
     if (ev.type === 'DELETED') {
-      const types = this.served.get(name);
       this.served.delete(name);
-      if (types?.[0]) this.deleteAll(types[0]);
+      if (before[0]) this.deleteAll(before[0]);
+      for (const rt of before) this.unserved(rt);
       return;
     }
     const spec = obj(ev.object.spec);
@@ -205,6 +210,7 @@ export class CustomResources {
       .filter((v) => v.served === true)
       .map((v) => customType(ev.object, v));
     this.served.set(name, types);
+    for (const rt of before) if (!types.some((t) => t.version === rt.version)) this.unserved(rt);
     if (!this.established(ev.object)) this.establishSoon(name);
   }
 

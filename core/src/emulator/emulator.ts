@@ -246,7 +246,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const faults = new Faults(watches);
   const proxies = new ProxyRegistry();
-  const custom = new CustomResources(registry);
+  const custom = new CustomResources(registry, (rt) => watches.endResource(rt));
   const server = new ApiServer({ registry, authn, authz, watches, proxies, faults, custom });
   const host = options.host ?? '127.0.0.1';
   const addr = await server.listen(options.port ?? 0, host);

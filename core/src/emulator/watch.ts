@@ -141,6 +141,8 @@ function parseTimeout(v: string | null): number | undefined {
 
 export class WatchHub implements WatchControl {
   private readonly streams = new Set<WatchStream>();
+  /** group/version/resource each stream watches, so a resource that stops being served can end its watches. */
+  private readonly resourceOf = new WeakMap<WatchStream, string>();
   private readonly lines = new WeakMap<StoredEvent, Map<WatchEventType, string>>();
   private stallNew = false;
 
@@ -181,6 +183,7 @@ export class WatchHub implements WatchControl {
 
     const stream = new WatchStream(res, (s) => this.streams.delete(s));
     this.streams.add(stream);
+    this.resourceOf.set(stream, gvr(rt));
     if (this.stallNew) stream.stalled = true;
     const emit = (ev: StoredEvent): void => {
       const type = Registry.visibleType(rt, ev, namespace, sel);
@@ -278,4 +281,19 @@ export class WatchHub implements WatchControl {
   closeAll(): void {
     for (const s of [...this.streams]) s.destroy();
   }
+
+  /** Ends the watches of a resource no longer served (a deleted CRD or an unserved version), as its watch cache stops. */
+  endResource(rt: ResourceType): number {
+    let n = 0;
+    for (const s of [...this.streams]) {
+      if (this.resourceOf.get(s) !== gvr(rt)) continue;
+      s.finish();
+      n++;
+    }
+    return n;
+  }
+}
+
+function gvr(rt: ResourceType): string {
+  return `${rt.group}/${rt.version}/${rt.resource}`;
 }
