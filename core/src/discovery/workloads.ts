@@ -73,7 +73,7 @@ const FLAGS = new Map<string, boolean>([
 
 /** VictoriaMetrics' `-tls`, `-tlsCertFile`…, and `--tls*` of other servers: TLS on, whatever the exact name. */
 function isTlsFlag(name: string): boolean {
-  return name === 'tls' || name.startsWith('tls') || name.startsWith('tls.') || name.startsWith('tls-');
+  return name.startsWith('tls');
 }
 
 /**
@@ -200,6 +200,7 @@ export interface PodProjection {
 }
 
 const workloads = new Interner<WorkloadEvidenceRef>();
+const labelSets = new Interner<Readonly<Record<string, string>>>();
 const names = new Map<string, string>();
 
 /** One string per namespace name, not one per Pod (a parsed object brings its own copy). */
@@ -210,7 +211,6 @@ function internName(s: string): string {
   names.set(s, s);
   return s;
 }
-const labelSets = new Interner<Readonly<Record<string, string>>>();
 
 // ---------------------------------------------------------------------------------------------------------------
 // Pod projection (pure apart from interning).
@@ -257,6 +257,7 @@ function selectorLabels(raw: unknown, podName: string): Readonly<Record<string, 
   for (const k of Object.keys(src).sort()) {
     const v = src[k];
     if (typeof v !== 'string' || k.length > LIMITS.labelKey || v.length > LIMITS.labelValue) continue;
+    // Any key may be selected on, so more are kept than for evidence; a selector on a label past this matches nothing.
     if (n >= LIMITS.labels * 2) break;
     // Each StatefulSet Pod carries its own name and ordinal: kept as "implied" markers so the Pods of one
     // StatefulSet still share one label set.
