@@ -216,6 +216,20 @@ test('without ownerReferences (a hand-written or re-applied Service) labels, fro
   t.is(os[0]?.via, 'workload label opster.io/opensearch-cluster');
   const grafana = tie(FIXTURES.grafana, 'grafana/grafana-service', bare);
   t.is(grafana[0]?.via, 'workload Deployment {name}-deployment');
+  // Through the real Pod projection (which keeps app.kubernetes.io/* but not VictoriaMetrics' bare managed-by).
+  for (const [fixture, key, kind, via] of [
+    ['vm', 'vm/vmsingle-main', 'VMSingle', 'workload label app.kubernetes.io/instance'],
+    ['vm', 'vm/vmselect-prod', 'VMCluster', 'workload label app.kubernetes.io/instance'],
+    ['eck', 'elastic/quickstart-es-http', 'Elasticsearch', 'workload label elasticsearch.k8s.elastic.co/cluster-name'],
+    ['loki', 'logging/logs-gateway-http', 'LokiStack', 'workload label app.kubernetes.io/instance'],
+    ['tempo', 'tracing/tempo-mono', 'TempoMonolithic', 'workload label app.kubernetes.io/instance'],
+    ['jaeger', 'observability/simplest-query', 'Jaeger', 'workload label app.kubernetes.io/instance'],
+    ['opensearch', 'search/logs-os', 'OpenSearchCluster', 'workload StatefulSet {name}-{*}'],
+    ['prom', 'monitoring/alertmanager-operated', 'Alertmanager', 'workload label alertmanager'],
+  ] as const) {
+    const got = tie(FIXTURES[fixture], key, bare);
+    t.deepEqual(got.map((r) => `${r.kind} ${r.via}`), [`${kind} ${via}`], key);
+  }
 });
 
 test('a Service is tied only to resources of its own namespace, and never by labels naming a resource that does not exist', (t) => {

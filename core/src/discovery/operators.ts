@@ -290,6 +290,13 @@ const VM_LABELS = (component: string): LabelRule => ({
   source: 'VictoriaMetrics/operator api/operator/v1beta1 SelectorLabels / ClusterSelectorLabels',
 });
 
+/** The same labels on Pods, without `managed-by`: the workload projection keeps only app.kubernetes.io/* and a few more. */
+const VM_POD_LABELS = (component: string): LabelRule => ({
+  nameFrom: 'app.kubernetes.io/instance',
+  when: { 'app.kubernetes.io/name': component, 'app.kubernetes.io/component': 'monitoring' },
+  source: 'VictoriaMetrics/operator api/operator/v1beta1 PodLabels (SelectorLabels)',
+});
+
 function lokiSpec(spec: Obj, name: string): OperatorSpec {
   const tenants = at(spec, 'tenants');
   if (!isObj(tenants)) {
@@ -460,7 +467,7 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
     project: (spec, name) => vmWeb(spec.extraArgs, vmName(spec, 'vmsingle', name), port(spec.port, 8429)),
     serviceLabels: [VM_LABELS('vmsingle')],
     serviceNames: [{ name: 'vmsingle-{name}', source: 'VictoriaMetrics/operator api/operator/v1beta1/vmsingle_types.go PrefixedName' }],
-    podLabels: [VM_LABELS('vmsingle')],
+    podLabels: [VM_POD_LABELS('vmsingle')],
     owners: [{ kind: 'Deployment', name: 'vmsingle-{name}', source: 'VictoriaMetrics/operator api/operator/v1beta1/vmsingle_types.go PrefixedName' }],
   },
   {
@@ -483,7 +490,7 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
       name: `${c}-{name}`,
       source: 'VictoriaMetrics/operator api/operator/v1beta1/vmextra_types.go ClusterPrefixedName',
     })),
-    podLabels: [VM_LABELS('vmselect'), VM_LABELS('vminsert'), VM_LABELS('vmstorage')],
+    podLabels: [VM_POD_LABELS('vmselect'), VM_POD_LABELS('vminsert'), VM_POD_LABELS('vmstorage')],
     owners: [
       { kind: 'StatefulSet', name: 'vmselect-{name}', source: 'VictoriaMetrics/operator internal/controller/operator/factory/vmcluster/vmcluster.go' },
       { kind: 'StatefulSet', name: 'vmstorage-{name}', source: 'VictoriaMetrics/operator internal/controller/operator/factory/vmcluster/vmcluster.go' },
@@ -507,7 +514,7 @@ export const OPERATOR_KINDS: readonly OperatorKind[] = [
     },
     serviceLabels: [VM_LABELS('vmalertmanager')],
     serviceNames: [{ name: 'vmalertmanager-{name}', source: 'VictoriaMetrics/operator api/operator/v1beta1/vmalertmanager_types.go PrefixedName' }],
-    podLabels: [VM_LABELS('vmalertmanager')],
+    podLabels: [VM_POD_LABELS('vmalertmanager')],
     owners: [{ kind: 'StatefulSet', name: 'vmalertmanager-{name}', source: 'VictoriaMetrics/operator api/operator/v1beta1/vmalertmanager_types.go PrefixedName' }],
   },
   {
