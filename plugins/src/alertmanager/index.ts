@@ -13,6 +13,12 @@
 // which a Service does not reveal).
 // One endpoint per install: a headless twin (`alertmanager-operated`, `*-headless`) is skipped when a normal
 // Alertmanager Service in the namespace selects the same pods.
+//
+// With workload evidence the image decides: prometheus/alertmanager, prom/alertmanager, bitnami/alertmanager (the
+// container named `alertmanager` on OpenShift's release images). The API port must land on it, or on the
+// authenticating proxy in front of it in its Pod (OpenShift's alertmanager-main `web`); nothing behind the Service,
+// or a port on another container: no entry. Path from --web.route-prefix, else --web.external-url's path
+// (cmd/alertmanager/main.go), with /-/healthy under it.
 import {
   defineDetector,
   isExternalName,
@@ -24,10 +30,25 @@ import {
   yieldsToTwin,
   mentionsAny,
   NON_API_WORDS,
+  hasEvidence,
+  workloads,
 } from '@kubernaut/toolset-sdk';
+import { portOnto, productContainer, reaches, routePrefix } from '../shared/evidence.js';
+import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
+const ALERTMANAGER: Product = { images: ['prometheus/alertmanager', 'prom/alertmanager', 'bitnami/alertmanager'], names: ['alertmanager'] };
+
+/** With evidence: the API port when an Alertmanager runs behind the Service and the port reaches it. */
+function evidencePort(s: ServiceView): ServicePort | undefined {
+  if (workloads(s).length === 0 || mentionsAny(s, NON_API_WORDS) || productContainer(s, ALERTMANAGER) === undefined) return undefined;
+  const port = apiPort(s);
+  if (port !== undefined && reaches(s, port, ALERTMANAGER)) return port;
+  return portOnto(s, ALERTMANAGER, { names: ['http', 'web', 'http-web'], numbers: [9093] });
+}
+
 function isAlertmanager(s: ServiceView): boolean {
+  if (hasEvidence(s)) return evidencePort(s) !== undefined;
   if (mentionsAny(s, NON_API_WORDS)) return false;
   const name = labelOrSelector(s, 'app.kubernetes.io/name');
   const app = labelOrSelector(s, 'app');
@@ -44,15 +65,18 @@ function apiPort(s: ServiceView): ServicePort | undefined {
 
 export default defineDetector({
   name: 'alertmanager',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Prometheus Alertmanager (alerts, silences) — published as a read-only HTTP toolset.',
   type: 'alertmanager',
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service) || !isAlertmanager(service)) return null;
-    const port = apiPort(service);
+    const evidence = hasEvidence(service);
+    const port = evidence ? evidencePort(service) : apiPort(service);
     if (port === undefined) return null;
     if (yieldsToTwin(service, ctx, (o) => isAlertmanager(o) && apiPort(o) !== undefined)) return null;
-    return { port: portRef(port), scheme: portScheme(service, port), health: { path: '/-/healthy' } };
+    const main = evidence ? productContainer(service, ALERTMANAGER) : undefined;
+    const prefix = main ? routePrefix(main.container) : '';
+    return { port: portRef(port), scheme: portScheme(service, port), ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/-/healthy` } };
   },
   toolsets(found): Record<string, ToolsetEntry> {
     const prefix = found.path === '/' ? '' : found.path;

@@ -20,6 +20,20 @@
 // Health: `/_cluster/health` relative to host:port.
 // One endpoint per install: a headless twin (`*-headless`, `clusterIP: None`) is skipped when a normal Service of the
 // same cluster selects the same pods.
+//
+// With workload evidence the Pods decide: elasticsearch/elasticsearch (docker.elastic.co), elastic/elasticsearch,
+// Docker Hub's elasticsearch, bitnami/elasticsearch, opensearchproject/opensearch, bitnami/opensearch, the API port
+// landing on that container; nothing behind the Service or another image: no entry (Kibana, exporters, ECK's
+// non-client Services stay excluded by the rules above). Scheme, when the port does not say:
+//   OpenSearch      http when DISABLE_SECURITY_PLUGIN or plugins.security.disabled is true, or
+//                   plugins.security.ssl.http.enabled is false (the image's entrypoint, opensearch-build
+//                   docker/release/config/opensearch/opensearch-docker-entrypoint-*.sh); else https (demo certificates)
+//   Elasticsearch   xpack.security.http.ssl.enabled true/false decides (the elastic chart's statefulset.yaml sets it
+//                   with createCert); xpack.security.enabled=false: http; else 8.x images https (security
+//                   auto-configuration enables TLS on HTTP), older ones http
+// Node groups: Services of one cluster (the elastic/opensearch charts name them <clusterName>-<nodeGroup>) backed by
+// the same image are one backend: the lowest name is kept, as the host's identity de-duplication (same
+// cluster_uuid) would keep it.
 import {
   defineDetector,
   isExternalName,
@@ -31,7 +45,14 @@ import {
   yieldsToTwin,
   mentionsAny,
   NON_API_WORDS,
+  hasEvidence,
+  workloads,
+  looksHeadless,
+  imageMatches,
+  parseImage,
 } from '@kubernaut/toolset-sdk';
+import { portOnto, productContainer, reaches } from '../shared/evidence.js';
+import type { Product, ProductMatch } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
 interface Config {
@@ -57,6 +78,68 @@ function source(s: ServiceView): Source | null {
   return null;
 }
 
+const OPENSEARCH_IMAGES = ['opensearchproject/opensearch', 'bitnami/opensearch'];
+const SEARCH: Product = {
+  images: ['elasticsearch/elasticsearch', 'elastic/elasticsearch', 'library/elasticsearch', 'bitnami/elasticsearch', ...OPENSEARCH_IMAGES],
+  names: ['elasticsearch', 'opensearch'],
+};
+
+/** Excluded by name and labels whatever runs behind: Kibana & co, operators, ECK's non-client Services. */
+function excluded(s: ServiceView): boolean {
+  if (mentionsAny(s, NON_API_WORDS) || mentionsAny(s, EXCLUDED)) return true;
+  const type = s.metadata.labels['common.k8s.elastic.co/type'];
+  return type !== undefined && !(type === 'elasticsearch' && s.metadata.name.endsWith('-es-http'));
+}
+
+function evidenceMatch(s: ServiceView): { match: ProductMatch; port: ServicePort } | null {
+  if (workloads(s).length === 0 || excluded(s)) return null;
+  const match = productContainer(s, SEARCH);
+  if (match === undefined) return null;
+  let port = apiPort(s);
+  if (port === undefined || !reaches(s, port, SEARCH)) port = portOnto(s, SEARCH, { names: ['http', 'https', 'rest'], numbers: [9200] });
+  return port === undefined ? null : { match, port };
+}
+
+const isTrue = (v: string | undefined) => (v ?? '').trim().toLowerCase() === 'true';
+const isFalse = (v: string | undefined) => (v ?? '').trim().toLowerCase() === 'false';
+
+function evidenceScheme(s: ServiceView, src: Source | null, port: ServicePort, m: ProductMatch, config: Config): 'http' | 'https' {
+  if (isHttpsPort(port) || (port.appProtocol ?? '') !== '') return portScheme(s, port);
+  const { env, image } = m.container;
+  if (imageMatches(image, OPENSEARCH_IMAGES) || env.DISABLE_SECURITY_PLUGIN !== undefined || env['plugins.security.disabled'] !== undefined) {
+    if (isTrue(env.DISABLE_SECURITY_PLUGIN) || isTrue(env['plugins.security.disabled']) || isFalse(env['plugins.security.ssl.http.enabled'])) return 'http';
+    return 'https';
+  }
+  if (isTrue(env['xpack.security.http.ssl.enabled'])) return 'https';
+  if (isFalse(env['xpack.security.http.ssl.enabled']) || isFalse(env['xpack.security.enabled'])) return 'http';
+  const major = Number(/^v?(\d+)\./.exec(parseImage(image).tag ?? '')?.[1]);
+  if (Number.isFinite(major)) return major >= 8 ? 'https' : 'http';
+  return src === null ? portScheme(s, port) : scheme(s, src, port, config);
+}
+
+/** `<clusterName>-<nodeGroup>`: the name without its last segment. */
+const clusterPrefix = (name: string) => name.slice(0, Math.max(0, name.lastIndexOf('-')));
+
+/** True when a sibling with a lower name is another node group of the same cluster (same prefix, same image). */
+function laterNodeGroup(s: ServiceView, m: ProductMatch, ctx: DetectContext<Config>): boolean {
+  if (looksHeadless(s) || clusterPrefix(s.metadata.name) === '') return false;
+  return ctx.siblings().some((o) => {
+    if (o.metadata.name >= s.metadata.name || isExternalName(o) || looksHeadless(o) || !hasEvidence(o)) return false;
+    if (clusterPrefix(o.metadata.name) !== clusterPrefix(s.metadata.name)) return false;
+    const other = evidenceMatch(o);
+    return other !== null && other.match.container.image === m.container.image;
+  });
+}
+
+function fromEvidence(s: ServiceView, ctx: DetectContext<Config>): Detection | null {
+  const found = evidenceMatch(s);
+  if (found === null) return null;
+  if (yieldsToTwin(s, ctx, (o) => (hasEvidence(o) ? evidenceMatch(o) !== null : source(o) !== null && apiPort(o) !== undefined))) return null;
+  if (laterNodeGroup(s, found.match, ctx)) return null;
+  const { port, match } = found;
+  return { port: portRef(port), scheme: evidenceScheme(s, source(s), port, match, ctx.config ?? {}), health: { path: '/_cluster/health' } };
+}
+
 function apiPort(s: ServiceView): ServicePort | undefined {
   return findPort(s, { names: ['http', 'https', 'rest', 'http-rest', 'tcp-rest-api'], numbers: [9200] });
 }
@@ -73,11 +156,12 @@ function scheme(s: ServiceView, src: Source, port: ServicePort, config: Config):
 
 export default defineDetector<Config>({
   name: 'elasticsearch',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Elasticsearch and OpenSearch REST API (cluster health, indices, search).',
   type: 'elasticsearch',
   detect(service: ServiceView, ctx: DetectContext<Config>): Detection | null {
     if (isExternalName(service)) return null;
+    if (hasEvidence(service)) return fromEvidence(service, ctx);
     const src = source(service);
     if (src === null) return null;
     const port = apiPort(service);

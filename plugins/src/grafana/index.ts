@@ -9,6 +9,11 @@
 // Health: `/api/health` relative to host:port (unauthenticated; a sub-path setup is not visible in a Service).
 // One endpoint per install: a headless Grafana Service (the chart's `-headless` one only carries the alerting gossip
 // port, so it rarely qualifies) is skipped when a normal Grafana Service selects the same pods.
+//
+// With workload evidence the image decides: grafana/grafana, grafana/grafana-oss, grafana/grafana-enterprise,
+// bitnami/grafana, with the API port landing on that container (not a k8s-sidecar, not the image renderer); nothing
+// behind the Service: no entry. GF_SERVER_ROOT_URL's path is the prefix when GF_SERVER_SERVE_FROM_SUB_PATH is true,
+// and GF_SERVER_PROTOCOL=https means TLS (Grafana maps GF_<SECTION>_<KEY> onto conf/defaults.ini [server]).
 import {
   defineDetector,
   isExternalName,
@@ -20,10 +25,24 @@ import {
   yieldsToTwin,
   mentionsAny,
   NON_API_WORDS,
+  hasEvidence,
+  workloads,
 } from '@kubernaut/toolset-sdk';
+import { portOnto, productContainer, reaches, urlPath } from '../shared/evidence.js';
+import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
+const GRAFANA: Product = { images: ['grafana/grafana', 'grafana/grafana-oss', 'grafana/grafana-enterprise', 'bitnami/grafana'], names: ['grafana'] };
+
+function evidencePort(s: ServiceView): ServicePort | undefined {
+  if (workloads(s).length === 0 || mentionsAny(s, NON_API_WORDS) || productContainer(s, GRAFANA) === undefined) return undefined;
+  const port = apiPort(s);
+  if (port !== undefined && reaches(s, port, GRAFANA)) return port;
+  return portOnto(s, GRAFANA, { names: ['grafana', 'http', 'http-grafana', 'service'], numbers: [3000] });
+}
+
 function isGrafana(s: ServiceView): boolean {
+  if (hasEvidence(s)) return evidencePort(s) !== undefined;
   if (mentionsAny(s, NON_API_WORDS)) return false;
   return labelOrSelector(s, 'app.kubernetes.io/name') === 'grafana' || labelOrSelector(s, 'app') === 'grafana';
 }
@@ -37,15 +56,19 @@ function apiPort(s: ServiceView): ServicePort | undefined {
 
 export default defineDetector({
   name: 'grafana',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Grafana (dashboards, datasources).',
   type: 'grafana',
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service) || !isGrafana(service)) return null;
-    const port = apiPort(service);
+    const evidence = hasEvidence(service);
+    const port = evidence ? evidencePort(service) : apiPort(service);
     if (port === undefined) return null;
     if (yieldsToTwin(service, ctx, (o) => isGrafana(o) && apiPort(o) !== undefined)) return null;
-    return { port: portRef(port), scheme: portScheme(service, port), health: { path: '/api/health' } };
+    const env = evidence ? (productContainer(service, GRAFANA)?.container.env ?? {}) : {};
+    const prefix = (env.GF_SERVER_SERVE_FROM_SUB_PATH ?? '').toLowerCase() === 'true' ? urlPath(env.GF_SERVER_ROOT_URL) : '';
+    const scheme = (env.GF_SERVER_PROTOCOL ?? '').toLowerCase() === 'https' ? 'https' : portScheme(service, port);
+    return { port: portRef(port), scheme, ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/api/health` } };
   },
   toolsets(found): Record<string, ToolsetEntry> {
     // HolmesGPT 2026 reads `api_url` (`url` is a deprecated alias); an API key is an admin's choice, never guessed here.

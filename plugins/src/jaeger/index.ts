@@ -11,6 +11,12 @@
 // forwarding to container port 16686 / `query`. A plain `http` port is never taken: collectors name theirs `http`.
 // Scheme: https when the port's name/appProtocol or an OpenShift serving-cert annotation says so.
 // Health: `/` on the query port, relative to host:port (the UI answers there; a --query.base-path is not visible).
+//
+// With workload evidence the Pods decide: jaegertracing/all-in-one, jaegertracing/jaeger-query or the v2
+// jaegertracing/jaeger, with the query port (by name, 16686, or the port landing on the container's 16686/query
+// port) landing on that container — a collector (no query port), Tempo's tempo-query sidecar and other images are no
+// entry; nothing behind the Service: no entry. --query.base-path / QUERY_BASE_PATH (cmd/query/app/flags.go; viper
+// maps flags to env) is the path, and the UI answers at it.
 import {
   defineDetector,
   isExternalName,
@@ -21,13 +27,33 @@ import {
   portScheme,
   mentionsAny,
   NON_API_WORDS,
+  hasEvidence,
+  workloads,
+  argValue,
 } from '@kubernaut/toolset-sdk';
+import { portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
+import type { Product } from '../shared/evidence.js';
 import type { Detection, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
 const QUERY_COMPONENTS = ['query', 'all-in-one', 'service-query', 'allinone'];
 
 function queryPort(s: ServiceView): ServicePort | undefined {
   return findPort(s, { names: ['query', 'http-query', 'query-http'], numbers: [16686] }) ?? findPortByTarget(s, [16686, 'query', 'http-query']);
+}
+
+const JAEGER: Product = { images: ['jaegertracing/all-in-one', 'jaegertracing/jaeger-query', 'jaegertracing/jaeger'], names: ['jaeger', 'jaeger-query'] };
+
+function fromEvidence(s: ServiceView): Detection | null {
+  if (workloads(s).length === 0 || mentionsAny(s, NON_API_WORDS)) return null;
+  const main = productContainer(s, JAEGER);
+  if (main === undefined) return null;
+  let port = queryPort(s);
+  if (port === undefined || !reaches(s, port, JAEGER)) port = portOnto(s, JAEGER, { names: ['query', 'http-query', 'query-http'], numbers: [16686] });
+  if (port === undefined) return null;
+  const c = main.container;
+  const prefix = trimPath(argValue(c, 'query.base-path') ?? c.env.QUERY_BASE_PATH);
+  const tls = (argValue(c, 'query.http.tls.enabled') ?? c.env.QUERY_HTTP_TLS_ENABLED ?? '').toLowerCase() === 'true' || argValue(c, 'query.http.tls.enabled') === '';
+  return { port: portRef(port), scheme: tls ? 'https' : portScheme(s, port), ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/` } };
 }
 
 function isJaegerQuery(s: ServiceView): boolean {
@@ -43,11 +69,13 @@ function isJaegerQuery(s: ServiceView): boolean {
 
 export default defineDetector({
   name: 'jaeger',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Jaeger query service (traces API and UI) — published as a read-only HTTP toolset.',
   type: 'jaeger',
   detect(service: ServiceView): Detection | null {
-    if (isExternalName(service) || !isJaegerQuery(service)) return null;
+    if (isExternalName(service)) return null;
+    if (hasEvidence(service)) return fromEvidence(service);
+    if (!isJaegerQuery(service)) return null;
     const port = queryPort(service);
     if (port === undefined) return null;
     return { port: portRef(port), scheme: portScheme(service, port), health: { path: '/' } };

@@ -15,6 +15,14 @@
 // One endpoint per install: a headless twin (`*-headless`, `variant: headless`, `clusterIP: None`) is skipped when a
 // normal query-path Service of the same install selects the same pods, and every query-path Service is skipped when
 // the same install has a gateway.
+//
+// With workload evidence the Pods decide: grafana/loki or grafana/enterprise-logs with -target all (the default),
+// read or query-frontend is the query path (other targets — write, backend, querier, distributor, ingester… — are
+// not entries; dskit's -target module flag, pkg/loki/modules.go); a Service labelled component gateway whose Pods run
+// something else (the charts' nginx) is the gateway when a sibling of the same install runs Loki — so
+// grafana/loki-distributed (app.kubernetes.io/name: loki-distributed) and renamed installs are found. The API port
+// must land on the Loki container (not memberlist, not a sidecar); nothing behind the Service: no entry.
+// -server.path-prefix moves the API and /ready under it.
 import {
   defineDetector,
   isExternalName,
@@ -27,11 +35,59 @@ import {
   sameInstall,
   mentionsAny,
   NON_API_WORDS,
+  hasEvidence,
+  workloads,
+  argValue,
+  installOf,
 } from '@kubernaut/toolset-sdk';
+import { landing, portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
+import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
 type Role = 'gateway' | 'query';
 const QUERY_COMPONENTS = ['read', 'query-frontend', 'single-binary'];
+
+const LOKI_IMAGES = ['grafana/loki', 'grafana/enterprise-logs'];
+const QUERY_TARGETS = ['all', 'read', 'query-frontend'];
+const LOKI: Product = {
+  images: LOKI_IMAGES,
+  names: ['loki'],
+  accept: (c) => {
+    const t = argValue(c, 'target');
+    return t === undefined || QUERY_TARGETS.includes(t);
+  },
+};
+const ANY_LOKI: Product = { images: LOKI_IMAGES };
+
+/** With evidence: the role and port, or null. The gateway check asks for siblings only for a gateway-labelled Service. */
+function evidenceRole(s: ServiceView, ctx: DetectContext): { role: Role; port: ServicePort } | null {
+  if (workloads(s).length === 0 || mentionsAny(s, NON_API_WORDS)) return null;
+  if (productContainer(s, LOKI) !== undefined) {
+    let port = apiPort(s, 'query');
+    if (port === undefined || !reaches(s, port, LOKI)) port = portOnto(s, LOKI, { names: ['http-metrics', 'http'], numbers: [3100] });
+    return port === undefined ? null : { role: 'query', port };
+  }
+  if (productContainer(s, ANY_LOKI) !== undefined) return null;
+  const component = labelOrSelector(s, 'app.kubernetes.io/component') ?? labelOrSelector(s, 'component');
+  const install = installOf(s);
+  if (component !== 'gateway' || install === undefined) return null;
+  const port = apiPort(s, 'gateway');
+  if (port === undefined || landing(s, port, ANY_LOKI) === 'product') return null;
+  const lokiBehind = ctx.siblings().some((o) => o.metadata.name !== s.metadata.name && installOf(o) === install && productContainer(o, ANY_LOKI) !== undefined);
+  return lokiBehind ? { role: 'gateway', port } : null;
+}
+
+function fromEvidence(s: ServiceView, ctx: DetectContext): Detection | null {
+  const found = evidenceRole(s, ctx);
+  if (found === null) return null;
+  const { role: r, port } = found;
+  const sameRole = (o: ServiceView, want: Role) => (hasEvidence(o) ? evidenceRole(o, ctx)?.role === want : sameInstallRole(s, o, want)) && sameInstall(s, o);
+  if (r === 'query' && ctx.siblings().some((o) => !isExternalName(o) && !looksHeadless(o) && sameRole(o, 'gateway'))) return null;
+  if (yieldsToTwin(s, ctx, (o) => sameRole(o, r))) return null;
+  const main = r === 'query' ? productContainer(s, LOKI) : undefined;
+  const prefix = main ? trimPath(argValue(main.container, 'server.path-prefix')) : '';
+  return { port: portRef(port), scheme: portScheme(s, port), ...(prefix ? { path: prefix } : {}), health: { path: r === 'gateway' ? '/' : `${prefix}/ready` } };
+}
 
 function role(s: ServiceView): Role | null {
   if (mentionsAny(s, NON_API_WORDS)) return null;
@@ -64,11 +120,12 @@ function hasGateway(s: ServiceView, ctx: DetectContext): boolean {
 
 export default defineDetector({
   name: 'loki',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Grafana Loki (logs) — the gateway when the install has one, else the read / query-frontend / single-binary path.',
   type: 'loki',
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
+    if (hasEvidence(service)) return fromEvidence(service, ctx);
     const r = role(service);
     if (r === null) return null;
     const port = apiPort(service, r);

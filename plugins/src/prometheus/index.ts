@@ -20,6 +20,18 @@
 // install exists, Mimir/Cortex query-frontend when a gateway exists. Agents, operators, exporters, pushgateways and
 // adapters are never detected. Scheme: https when the port's name/appProtocol or an OpenShift serving-cert
 // annotation says so (OpenShift's thanos-querier and prometheus-k8s on 9091).
+//
+// With workload evidence (the Pods behind the Service) the images decide instead of the labels:
+//   prometheus  prometheus/prometheus, prom/prometheus, bitnami/prometheus (not in agent mode: --agent,
+//               --enable-feature=agent); path from --web.route-prefix, else --web.external-url's path
+//   thanos      thanos/thanos, bitnami/thanos, improbable/thanos running `query-frontend` (front door) or `query`
+//   victoria    victoriametrics/victoria-metrics; vmselect: victoriametrics/vmselect (+ -http.pathPrefix)
+//   mimir       grafana/mimir, cortexproject/cortex with -target=query-frontend|all; their gateway is the nginx
+//               Service labelled component gateway|nginx next to them in the same install
+// OpenShift's release images name no product: there the container name (`prometheus`, `thanos-query`) says it.
+// The API port must land on that container (or on the authenticating proxy in front of it in its Pod); a port on
+// a config reloader or Thanos sidecar, nothing behind the Service, or another program behind it: no entry.
+// Prometheus replicas that run a Thanos sidecar are not entries when a Thanos query in their namespace fronts them.
 import {
   defineDetector,
   isExternalName,
@@ -33,8 +45,14 @@ import {
   sameInstall,
   mentionsAny,
   NON_API_WORDS,
+  hasEvidence,
+  workloads,
+  argValue,
+  installOf,
 } from '@kubernaut/toolset-sdk';
-import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
+import type { ContainerEvidence, Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
+import { landing, portOnto, productContainer, reaches, routePrefix, subcommand, trimPath } from '../shared/evidence.js';
+import type { Product, ProductMatch } from '../shared/evidence.js';
 
 type Flavor = 'prometheus' | 'thanos' | 'victoria' | 'vmselect' | 'mimir';
 /** `preferred` roles are an install's front door; `fallback` roles yield to a preferred one of the same install. */
@@ -88,6 +106,114 @@ function classify(s: ServiceView): Role | null {
   }
   if (app === 'prometheus-server' || (app !== undefined && app.endsWith('-prometheus'))) return { flavor: 'prometheus', preferred: true };
   return null;
+}
+
+// ---- evidence --------------------------------------------------------------------------------------------------
+
+const THANOS_MODES = ['query', 'query-frontend', 'receive', 'sidecar', 'store', 'rule', 'compact'];
+const isAgent = (c: ContainerEvidence) => argValue(c, 'agent') !== undefined || (argValue(c, 'enable-feature') ?? '').split(',').includes('agent');
+const target = (c: ContainerEvidence) => argValue(c, 'target');
+
+const PRODUCTS: Record<Flavor, Product> = {
+  prometheus: { images: ['prometheus/prometheus', 'prom/prometheus', 'bitnami/prometheus'], names: ['prometheus'], accept: (c) => !isAgent(c) },
+  thanos: {
+    images: ['thanos/thanos', 'bitnami/thanos', 'improbable/thanos'],
+    names: ['thanos-query', 'thanos-query-frontend'],
+    accept: (c) => {
+      const mode = subcommand(c, THANOS_MODES);
+      return mode === 'query' || mode === 'query-frontend';
+    },
+  },
+  victoria: { images: ['victoriametrics/victoria-metrics'] },
+  vmselect: { images: ['victoriametrics/vmselect'] },
+  mimir: {
+    images: ['grafana/mimir', 'cortexproject/cortex'],
+    accept: (c) => {
+      const t = target(c);
+      return t === undefined || t === 'all' || t === 'query-frontend';
+    },
+  },
+};
+const FLAVORS: readonly Flavor[] = ['prometheus', 'thanos', 'victoria', 'vmselect', 'mimir'];
+const THANOS_SIDECAR: Product = { images: PRODUCTS.thanos.images, names: ['thanos-sidecar'], accept: (c) => subcommand(c, THANOS_MODES) === 'sidecar' };
+
+interface EvidenceRole extends Role {
+  /** The product's container; absent for a Mimir/Cortex gateway (nginx). */
+  match?: ProductMatch;
+}
+
+/** A Mimir/Cortex gateway: labelled so, with the install's Mimir/Cortex Pods behind a sibling of the same install. */
+function isMimirGateway(s: ServiceView, ctx: DetectContext): boolean {
+  const component = labelOrSelector(s, COMPONENT) ?? labelOrSelector(s, 'component');
+  if ((component !== 'gateway' && component !== 'nginx') || installOf(s) === undefined) return false;
+  return ctx.siblings().some((o) => o.metadata.name !== s.metadata.name && installOf(o) === installOf(s) && productContainer(o, { images: PRODUCTS.mimir.images }) !== undefined);
+}
+
+/** The role from what runs behind the Service; null when nothing does, or not one of these products. */
+function classifyByEvidence(s: ServiceView, ctx: DetectContext): EvidenceRole | null {
+  if (workloads(s).length === 0 || mentionsAny(s, NON_API_WORDS)) return null;
+  for (const flavor of FLAVORS) {
+    const match = productContainer(s, PRODUCTS[flavor]);
+    if (match === undefined) continue;
+    const preferred = flavor === 'thanos' ? subcommand(match.container, THANOS_MODES) === 'query-frontend' : flavor !== 'mimir' || target(match.container) === 'all' || target(match.container) === undefined;
+    return { flavor, preferred, match };
+  }
+  if (isMimirGateway(s, ctx)) return { flavor: 'mimir', preferred: true };
+  return null;
+}
+
+/** The API port by name/number, else the port that lands on the product's own API port. */
+function evidencePort(s: ServiceView, role: EvidenceRole): ServicePort | undefined {
+  const port = apiPort(s, role.flavor);
+  if (role.match === undefined) return port;
+  const p = PRODUCTS[role.flavor];
+  if (port !== undefined && landing(s, port, p) !== 'elsewhere') return reaches(s, port, p) ? port : undefined;
+  return portOnto(s, p, { names: ['http-web', 'web', 'http'], numbers: [9090, 10902, 8428, 8481, 8080] });
+}
+
+/** True when Prometheus replicas behind `s` run a Thanos sidecar and a Thanos query in the namespace fronts them. */
+function frontedByThanos(s: ServiceView, ctx: DetectContext): boolean {
+  if (productContainer(s, THANOS_SIDECAR) === undefined) return false;
+  return ctx.siblings().some((o) => !isExternalName(o) && hasEvidence(o) && productContainer(o, PRODUCTS.thanos) !== undefined && usable(o, ctx));
+}
+
+function usable(o: ServiceView, ctx: DetectContext): boolean {
+  const r = classifyByEvidence(o, ctx);
+  return r !== null && evidencePort(o, r) !== undefined;
+}
+
+function fromEvidence(s: ServiceView, ctx: DetectContext): Detection | null {
+  const role = classifyByEvidence(s, ctx);
+  if (role === null) return null;
+  const port = evidencePort(s, role);
+  if (port === undefined) return null;
+  const same = (o: ServiceView) => {
+    if (!hasEvidence(o)) return playsRole(o, role);
+    const r = classifyByEvidence(o, ctx);
+    return r !== null && r.flavor === role.flavor && r.preferred === role.preferred && evidencePort(o, r) !== undefined;
+  };
+  if (!role.preferred) {
+    const door = (o: ServiceView) => {
+      if (isExternalName(o) || looksHeadless(o) || !sameInstall(s, o)) return false;
+      if (!hasEvidence(o)) return playsRole(o, { flavor: role.flavor, preferred: true });
+      const r = classifyByEvidence(o, ctx);
+      return r !== null && r.flavor === role.flavor && r.preferred && evidencePort(o, r) !== undefined;
+    };
+    if (ctx.siblings().some(door)) return null;
+  }
+  if (role.flavor === 'prometheus' && frontedByThanos(s, ctx)) return null;
+  if (yieldsToTwin(s, ctx, same)) return null;
+  const d = detection(s, role, port);
+  if (role.match !== undefined) {
+    const c = role.match.container;
+    // The prefix the product serves under (health paths move with it).
+    const prefix = role.flavor === 'victoria' || role.flavor === 'vmselect' ? trimPath(argValue(c, 'http.pathPrefix')) : role.flavor === 'mimir' ? trimPath(argValue(c, 'server.path-prefix')) : routePrefix(c);
+    if (prefix !== '') {
+      d.path = `${prefix}${d.path ?? ''}`;
+      if (d.health) d.health = { path: `${prefix}${d.health.path}` };
+    }
+  }
+  return d;
 }
 
 function apiPort(s: ServiceView, flavor: Flavor): ServicePort | undefined {
@@ -144,11 +270,12 @@ function hasFrontDoor(s: ServiceView, role: Role, ctx: DetectContext): boolean {
 
 export default defineDetector({
   name: 'prometheus',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Prometheus, Thanos Query, VictoriaMetrics and Mimir/Cortex query endpoints (Prometheus HTTP API).',
   type: 'prometheus',
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
+    if (hasEvidence(service)) return fromEvidence(service, ctx);
     const role = classify(service);
     if (role === null) return null;
     const port = apiPort(service, role.flavor);

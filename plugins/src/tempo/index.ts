@@ -13,6 +13,11 @@
 // Health: `/ready` relative to host:port.
 // One endpoint per install: a headless twin (`*-query-frontend-discovery`, `*-headless`) is skipped when a normal
 // Service of the same role selects the same pods.
+//
+// With workload evidence the Pods decide: grafana/tempo or grafana/enterprise-traces; -target absent, all or
+// scalable-single-binary is the single binary, query-frontend the query-frontend, any other target no entry (the
+// -target module flag, cmd/tempo/app/modules.go). The API port must land on the Tempo container (a tempo-query
+// Jaeger UI sidecar on 16686 is not it); nothing behind the Service: no entry. -server.path-prefix moves the API.
 import {
   defineDetector,
   isExternalName,
@@ -24,7 +29,12 @@ import {
   sameInstall,
   mentionsAny,
   NON_API_WORDS,
+  hasEvidence,
+  workloads,
+  argValue,
 } from '@kubernaut/toolset-sdk';
+import { portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
+import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
 type Role = 'single' | 'query-frontend';
@@ -37,6 +47,21 @@ function role(s: ServiceView): Role | null {
   return component === 'query-frontend' ? 'query-frontend' : null;
 }
 
+const TEMPO: Product = { images: ['grafana/tempo', 'grafana/enterprise-traces'], names: ['tempo'] };
+const SINGLE_TARGETS = ['all', 'scalable-single-binary'];
+
+function evidenceRole(s: ServiceView): { role: Role; port: ServicePort; prefix: string } | null {
+  if (workloads(s).length === 0 || mentionsAny(s, NON_API_WORDS)) return null;
+  const main = productContainer(s, TEMPO);
+  if (main === undefined) return null;
+  const t = argValue(main.container, 'target');
+  const r: Role | null = t === undefined || SINGLE_TARGETS.includes(t) ? 'single' : t === 'query-frontend' ? 'query-frontend' : null;
+  if (r === null) return null;
+  let port = apiPort(s, r);
+  if (port === undefined || !reaches(s, port, TEMPO)) port = portOnto(s, TEMPO, { names: ['http', 'http-metrics', 'tempo-prom-metrics'], numbers: [3200] });
+  return port === undefined ? null : { role: r, port, prefix: trimPath(argValue(main.container, 'server.path-prefix')) };
+}
+
 function apiPort(s: ServiceView, r: Role): ServicePort | undefined {
   return r === 'single'
     ? findPort(s, { names: ['tempo-prom-metrics', 'http', 'http-metrics', 'https'], numbers: [3200, 3100] })
@@ -45,11 +70,19 @@ function apiPort(s: ServiceView, r: Role): ServicePort | undefined {
 
 export default defineDetector({
   name: 'tempo',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Grafana Tempo (traces) — the single binary, or the query-frontend of a distributed install.',
   type: 'tempo',
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
+    if (hasEvidence(service)) {
+      const found = evidenceRole(service);
+      if (found === null) return null;
+      const same = (o: ServiceView) => sameInstall(service, o) && (hasEvidence(o) ? evidenceRole(o)?.role === found.role : role(o) === found.role && apiPort(o, found.role) !== undefined);
+      if (yieldsToTwin(service, ctx, same)) return null;
+      const { port, prefix } = found;
+      return { port: portRef(port), scheme: portScheme(service, port), ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/ready` } };
+    }
     const r = role(service);
     if (r === null) return null;
     const port = apiPort(service, r);

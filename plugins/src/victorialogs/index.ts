@@ -16,7 +16,14 @@
 // Health: `/health` at the root (VictoriaMetrics' components all serve it). Scheme: https when the port's
 // name/appProtocol or an OpenShift serving-cert annotation says so.
 // One endpoint per install: a headless twin is skipped when a normal Service of the same install selects the same pods.
-import { defineDetector, isExternalName, labelOrSelector, findPort, portRef, portScheme, yieldsToTwin, sameInstall, mentionsAny, NON_API_WORDS } from '@kubernaut/toolset-sdk';
+//
+// With workload evidence the Pods decide: victoriametrics/victoria-logs behind the Service, the port landing on it;
+// the role from the labels above when they name one (vlselect), else the single server (port 9428 or the port
+// landing on the container's http port); labels naming vlinsert/vlstorage, nothing behind the Service, or another
+// image: no entry. -http.pathPrefix moves the API and /health.
+import { defineDetector, isExternalName, labelOrSelector, findPort, portRef, portScheme, yieldsToTwin, sameInstall, mentionsAny, NON_API_WORDS, hasEvidence, workloads, argValue } from '@kubernaut/toolset-sdk';
+import { portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
+import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
 type Role = 'single' | 'select';
@@ -33,17 +40,37 @@ function role(s: ServiceView): Role | null {
   return null;
 }
 
+const VLOGS: Product = { images: ['victoriametrics/victoria-logs'] };
+
+function evidenceRole(s: ServiceView): { role: Role; port: ServicePort; prefix: string } | null {
+  if (workloads(s).length === 0 || mentionsAny(s, NON_API_WORDS) || mentionsAny(s, ['vlinsert', 'vlstorage'])) return null;
+  const main = productContainer(s, VLOGS);
+  if (main === undefined) return null;
+  const r = role(s) ?? 'single';
+  let port = apiPort(s, r);
+  if (port === undefined || !reaches(s, port, VLOGS)) port = portOnto(s, VLOGS, { names: ['http'], numbers: [r === 'single' ? 9428 : 9471] });
+  return port === undefined ? null : { role: r, port, prefix: trimPath(argValue(main.container, 'http.pathPrefix')) };
+}
+
 function apiPort(s: ServiceView, r: Role): ServicePort | undefined {
   return r === 'single' ? findPort(s, { names: ['http', 'https'], numbers: [9428] }) : findPort(s, { names: ['http', 'https'], numbers: [9471] });
 }
 
 export default defineDetector({
   name: 'victorialogs',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'VictoriaLogs (logs) — the single-node server (chart victoria-logs-single, operator VLSingle/VLogs) or the vlselect front of a cluster.',
   type: 'victorialogs',
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
+    if (hasEvidence(service)) {
+      const found = evidenceRole(service);
+      if (found === null) return null;
+      const same = (o: ServiceView) => sameInstall(service, o) && (hasEvidence(o) ? evidenceRole(o)?.role === found.role : role(o) === found.role && apiPort(o, found.role) !== undefined);
+      if (yieldsToTwin(service, ctx, same)) return null;
+      const { port, prefix } = found;
+      return { port: portRef(port), scheme: portScheme(service, port), ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/health` } };
+    }
     const r = role(service);
     if (r === null) return null;
     const port = apiPort(service, r);

@@ -1,0 +1,121 @@
+// What the built-in detectors ask of workload evidence (SDK API version 2): which container runs the product, where
+// a Service port lands, and the prefixes the product's own flags and settings give it. Bundled into each detector
+// that imports it (this directory has no index.ts, so it is no detector of its own).
+import { argValue, containerPortFor, imageMatches, workloads } from '@kubernaut/toolset-sdk';
+import type { ContainerEvidence, ServicePort, ServiceView, WorkloadEvidence } from '@kubernaut/toolset-sdk';
+
+/** How a product's containers are recognised. */
+export interface Product {
+  /** Image repositories (imageMatches: registry, tag and digest vary). */
+  images: readonly string[];
+  /**
+   * Container names the product's own manifests use, trusted only on release images that name no product:
+   * OpenShift runs every component from quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:… (one repository for
+   * the whole payload, `oc adm release info`), so there the container name (cluster-monitoring-operator's assets:
+   * `prometheus`, `alertmanager`, `thanos-query`) is what says it.
+   */
+  names?: readonly string[];
+  /** A further test on the container, e.g. its mode (`thanos query`, `-target=`). */
+  accept?: (c: ContainerEvidence) => boolean;
+}
+
+const RELEASE_IMAGES = ['quay.io/openshift-release-dev/ocp-v4.0-art-dev', 'quay.io/openshift-release-dev/ocp-release'];
+
+/** True when the container runs the product. */
+export function runs(c: ContainerEvidence, p: Product): boolean {
+  const byImage = imageMatches(c.image, p.images) || (p.names !== undefined && p.names.includes(c.name) && imageMatches(c.image, RELEASE_IMAGES));
+  return byImage && (p.accept === undefined || p.accept(c));
+}
+
+export interface ProductMatch {
+  workload: WorkloadEvidence;
+  container: ContainerEvidence;
+}
+
+/** The first container behind the Service that runs the product: each workload's main container before its sidecars. */
+export function productContainer(s: ServiceView, p: Product): ProductMatch | undefined {
+  for (const pass of [false, true]) {
+    for (const workload of workloads(s)) {
+      for (const container of workload.containers) {
+        if ((container.sidecar === true) === pass && runs(container, p)) return { workload, container };
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Authenticating proxies that front the product inside its own Pod and are its way in: OpenShift's monitoring stack
+ * puts kube-rbac-proxy (earlier oauth-proxy) on the Service's `web` port and the product on 127.0.0.1
+ * (cluster-monitoring-operator assets/*: `--upstream=http://127.0.0.1:9090`).
+ */
+const AUTH_PROXY_IMAGES = ['brancz/kube-rbac-proxy', 'kube-rbac-proxy', 'openshift/oauth-proxy', 'oauth2-proxy/oauth2-proxy', 'ose-kube-rbac-proxy', 'ose-oauth-proxy'];
+const AUTH_PROXY_NAME = /^(kube-rbac-proxy|oauth-proxy|oauth2-proxy)(-|$)/;
+
+function isAuthProxy(c: ContainerEvidence): boolean {
+  return imageMatches(c.image, AUTH_PROXY_IMAGES) || AUTH_PROXY_NAME.test(c.name);
+}
+
+/**
+ * Where a Service port's traffic lands, for the product: `product` (its container, or an authenticating proxy in
+ * front of it in the same Pod), `elsewhere` (a sidecar such as a config reloader, or another program altogether),
+ * or `undeclared` (no container declares the port; Kubernetes forwards a numeric targetPort all the same).
+ */
+export function landing(s: ServiceView, port: ServicePort, p: Product): 'product' | 'elsewhere' | 'undeclared' {
+  const hit = containerPortFor(s, port.name ?? port.port);
+  if (hit === undefined) return 'undeclared';
+  if (runs(hit.container, p)) return 'product';
+  if (isAuthProxy(hit.container) && hit.workload.containers.some((c) => runs(c, p))) return 'product';
+  return 'elsewhere';
+}
+
+/** True when the port reaches the product: it lands on it, or on no declared port while the product runs behind the Service. */
+export function reaches(s: ServiceView, port: ServicePort, p: Product): boolean {
+  const l = landing(s, port, p);
+  return l === 'product' || (l === 'undeclared' && productContainer(s, p) !== undefined);
+}
+
+/**
+ * The Service's TCP port that lands on one of the product container's API ports (by container port name or
+ * number): for Services whose port names say nothing (`ui`, unnamed).
+ */
+export function portOnto(s: ServiceView, p: Product, api: { names: readonly string[]; numbers: readonly number[] }): ServicePort | undefined {
+  for (const port of s.spec.ports) {
+    if ((port.protocol ?? 'TCP') !== 'TCP') continue;
+    const hit = containerPortFor(s, port.name ?? port.port);
+    if (hit === undefined || !runs(hit.container, p)) continue;
+    const cp = hit.containerPort;
+    if ((cp.name !== undefined && api.names.includes(cp.name)) || api.numbers.includes(cp.containerPort)) return port;
+  }
+  return undefined;
+}
+
+/** A sub-command of a multi-role binary among the kept args (`thanos query`). */
+export function subcommand(c: ContainerEvidence, names: readonly string[]): string | undefined {
+  return c.args.find((a) => !a.startsWith('-') && names.includes(a));
+}
+
+/** A URL path without its trailing slash; '' for none or `/`. */
+export function trimPath(p: string | undefined): string {
+  if (p === undefined) return '';
+  const t = p.trim().replace(/\/+$/, '');
+  return t === '' ? '' : t.startsWith('/') ? t : `/${t}`;
+}
+
+/** The path of a URL-ish value (`http://host:9090/prom/`, `%(protocol)s://%(domain)s/grafana/`), '' when none. */
+export function urlPath(url: string | undefined): string {
+  if (url === undefined) return '';
+  const m = /^[^/]*\/\/[^/]*(\/.*)?$/.exec(url.trim());
+  return trimPath(m ? m[1] : undefined);
+}
+
+/**
+ * The route prefix of a Prometheus-style web server (Prometheus, Alertmanager, Thanos): `--web.route-prefix`, else
+ * the path of `--web.external-url` (cmd/prometheus/main.go and cmd/alertmanager/main.go default the route prefix to
+ * the external URL's path).
+ */
+export function routePrefix(c: ContainerEvidence): string {
+  const prefix = argValue(c, 'web.route-prefix');
+  if (prefix !== undefined) return trimPath(prefix);
+  return urlPath(argValue(c, 'web.external-url'));
+}
