@@ -99,19 +99,20 @@ test('bad input exits 1 naming file and line; wrong usage exits 2; --help exits 
 // ---------------------------------------------------------------------------------------------------------------
 // Several kinds in one dump: Pods and EndpointSlices are each Service's evidence. A detector that needs evidence
 // (here a test-local plugin that knows Prometheus by its image, never by labels) finds a Service whose labels say
-// nothing; a Services-only dump gives exactly what it gives today.
+// nothing; a Services-only dump gives exactly what it gives today. The product is made up (ACME's widget server)
+// so that no built-in detector, evidence-aware or not, claims it first.
 
 const byImage = `import { defineDetector, containerWithImage, containerPortFor, argValue } from '@kubernaut/toolset-sdk';
 export default defineDetector({
-  name: 'by-image', version: '1.0.0', description: 'Prometheus known by its image', type: 'prometheus',
+  name: 'by-image', version: '1.0.0', description: 'ACME widget server known by its image', type: 'widget',
   detect(service) {
-    const m = containerWithImage(service, ['prom/prometheus', 'prometheus/prometheus'], { sidecars: false });
+    const m = containerWithImage(service, 'acme/widget-server', { sidecars: false });
     if (!m) return null;
-    // The Service port whose traffic lands on the Prometheus container, not on a sidecar.
+    // The Service port whose traffic lands on the widget container, not on a sidecar.
     const port = service.spec.ports.find((p) => containerPortFor(service, p.name ?? p.port)?.container === m.container);
     if (!port) return null;
     const prefix = argValue(m.container, 'web.route-prefix');
-    return { port: port.name ?? port.port, ...(prefix && prefix !== '/' ? { path: prefix } : {}), health: { path: '/-/healthy' } };
+    return { port: port.name ?? port.port, ...(prefix && prefix !== '/' ? { path: prefix } : {}), health: { path: '/healthz' } };
   },
 });
 `;
@@ -136,16 +137,16 @@ function sliceOf(name: string, ns: string, svc: string, pods: Array<[string, boo
   };
 }
 
-const promContainers = [
-  { name: 'prometheus', image: 'quay.io/prometheus/prometheus:v2.53.0', args: ['--config.file=/etc/prometheus/prometheus.yml', '--web.route-prefix=/prom'], ports: [{ name: 'http-web', containerPort: 9090 }] },
-  { name: 'config-reloader', image: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.75.0', ports: [{ name: 'reloader-web', containerPort: 8080 }] },
+const widgetContainers = [
+  { name: 'widget', image: 'ghcr.io/acme/widget-server:1.4.2', args: ['--config.file=/etc/widget/widget.yml', '--web.route-prefix=/widget'], ports: [{ name: 'http-web', containerPort: 9090 }] },
+  { name: 'config-reloader', image: 'ghcr.io/acme/config-reloader:0.3.1', ports: [{ name: 'reloader-web', containerPort: 8080 }] },
 ];
-// Hand-written manifests with generic labels: only the image says Prometheus.
+// Hand-written manifests with generic labels: only the image says what it is.
 const metrics = service('metrics', 'apps', { app: 'metrics' }, [
   { name: 'reload', port: 8080, protocol: 'TCP' },
   { name: 'web', port: 9090, targetPort: 'http-web', protocol: 'TCP' },
 ]);
-// A decoy on Prometheus' port: nginx behind it.
+// A decoy on the same port: nginx behind it.
 const decoy = service('decoy', 'apps', { app: 'decoy' }, [{ name: 'web', port: 9090, protocol: 'TCP' }]);
 const rsLabels = { app: 'metrics', 'pod-template-hash': '6b8f9' };
 const dump = {
@@ -156,20 +157,25 @@ const dump = {
     app,
     metrics,
     decoy,
-    podOf('metrics-6b8f9-a1', 'apps', { kind: 'ReplicaSet', name: 'metrics-6b8f9' }, rsLabels, promContainers),
-    podOf('metrics-6b8f9-b2', 'apps', { kind: 'ReplicaSet', name: 'metrics-6b8f9' }, rsLabels, promContainers, false),
+    podOf('metrics-6b8f9-a1', 'apps', { kind: 'ReplicaSet', name: 'metrics-6b8f9' }, rsLabels, widgetContainers),
+    podOf('metrics-6b8f9-b2', 'apps', { kind: 'ReplicaSet', name: 'metrics-6b8f9' }, rsLabels, widgetContainers, false),
     podOf('decoy-0', 'apps', { kind: 'StatefulSet', name: 'decoy' }, { app: 'decoy' }, [{ name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 9090 }] }]),
     sliceOf('metrics-x7k2p', 'apps', 'metrics', [
       ['metrics-6b8f9-a1', true],
       ['metrics-6b8f9-b2', false],
     ]),
     sliceOf('decoy-q9w8e', 'apps', 'decoy', [['decoy-0', true]]),
+    // Grafana's chart: the Service forwards 80 to the container's 3000 (named grafana).
+    podOf('obs-grafana-7c9d5-z8x7w', 'monitoring', { kind: 'ReplicaSet', name: 'obs-grafana-7c9d5' }, { app: 'obs-grafana', 'pod-template-hash': '7c9d5' }, [
+      { name: 'grafana', image: 'docker.io/grafana/grafana:11.1.0', ports: [{ name: 'grafana', containerPort: 3000 }] },
+    ]),
+    sliceOf('obs-grafana-m2n3b', 'monitoring', 'obs-grafana', [['obs-grafana-7c9d5-z8x7w', true]]),
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'apps' } },
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'metrics', namespace: 'apps' } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm2', namespace: 'apps' } },
   ],
 };
-const metricsRecord = { namespace: 'apps', name: 'metrics', type: 'prometheus', detector: 'by-image', endpoint: 'http://metrics.apps.svc.cluster.local:9090/prom' };
+const metricsRecord = { namespace: 'apps', name: 'metrics', type: 'widget', detector: 'by-image', endpoint: 'http://metrics.apps.svc.cluster.local:9090/widget' };
 
 async function pluginsWithByImage(t: import('ava').ExecutionContext): Promise<string> {
   const { dir, cleanup } = await tempDir('cli-evidence');
@@ -184,7 +190,7 @@ test('a dump of Services, Pods and EndpointSlices: the Pods behind a generic Ser
   const plugins = await pluginsWithByImage(t);
   const r = await run(['detect', '--manifests', '-', '--plugins-dir', plugins], stringify(dump));
   t.is(r.code, 0, r.stderr);
-  t.deepEqual(JSON.parse(r.stdout), [metricsRecord, ...expected], 'the decoy (nginx on 9090) is not Prometheus');
+  t.deepEqual(JSON.parse(r.stdout), [metricsRecord, ...expected], 'the decoy (nginx on 9090) is not the widget server');
   t.regex(r.stderr, /ignored 2 ConfigMap, 1 Deployment \(detect reads Services, and Pods and EndpointSlices as their evidence\)/);
   t.is(r.stderr.split('\n').filter((l) => l.includes('ignored')).length, 1, 'one line, not one per object');
   // The same as multi-document YAML and as JSON, in a directory.
@@ -211,19 +217,19 @@ test('--explain shows each detector\'s answer and the evidence: owner, ready/pod
   t.is(r.code, 0, r.stderr);
   const [e] = JSON.parse(r.stdout) as Array<Record<string, any>>;
   t.is(e!.detected, true);
-  t.deepEqual(e!.detection, { detector: 'by-image', type: 'prometheus', endpoint: metricsRecord.endpoint });
+  t.deepEqual(e!.detection, { detector: 'by-image', type: 'widget', endpoint: metricsRecord.endpoint });
   t.deepEqual(e!.evidence.workloads, [
     {
       owner: 'Deployment/metrics',
       ready: '1/2',
       containers: [
-        { name: 'prometheus', image: 'quay.io/prometheus/prometheus:v2.53.0', ports: ['http-web:9090'], args: ['--web.route-prefix=/prom'] },
-        { name: 'config-reloader', image: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.75.0', sidecar: true, ports: ['reloader-web:8080'] },
+        { name: 'widget', image: 'ghcr.io/acme/widget-server:1.4.2', ports: ['http-web:9090'], args: ['--web.route-prefix=/widget'] },
+        { name: 'config-reloader', image: 'ghcr.io/acme/config-reloader:0.3.1', sidecar: true, ports: ['reloader-web:8080'] },
       ],
       labels: { app: 'metrics' },
     },
   ]);
-  t.true((e!.detectors as Array<{ detector: string; outcome: string }>).some((s) => s.detector === 'prometheus' && s.outcome === 'none'), 'the built-in answered "not mine"');
+  t.true((e!.detectors as Array<{ detector: string; outcome: string }>).some((s) => s.detector === 'prometheus' && s.outcome === 'none'), 'the built-in Prometheus detector answered "not mine"');
   const all = await run(['detect', '--manifests', '-', '--explain', '-o', 'yaml'], stringify({ apiVersion: 'v1', kind: 'List', items: [grafana] }));
   t.is(all.code, 0, all.stderr);
   const [g] = parseYaml(all.stdout) as Array<Record<string, any>>;
@@ -259,7 +265,7 @@ test('--kubeconfig reads a live cluster once (Services, Pods, EndpointSlices, pa
   const r = await run(['detect', '--kubeconfig', kubeconfig, '--plugins-dir', plugins, '--log-level', 'info']);
   t.is(r.code, 0, r.stderr);
   t.deepEqual(JSON.parse(r.stdout), [metricsRecord, ...expected]);
-  t.regex(r.stderr, /read 4 Service\(s\), 3 Pod\(s\), 2 EndpointSlice\(s\)/);
+  t.regex(r.stderr, /read 4 Service\(s\), 4 Pod\(s\), 3 EndpointSlice\(s\)/);
   const current = await run(['detect', '--cluster', '--plugins-dir', plugins], undefined, { KUBECONFIG: kubeconfig });
   t.is(current.code, 0, current.stderr);
   t.deepEqual(JSON.parse(current.stdout), [metricsRecord, ...expected]);
