@@ -49,3 +49,16 @@ test('toolsets: path prefix goes in front of /api/v2/*', (t) => {
 test('the old stable/prometheus-operator chart under release "prometheus-operator"', (t) => {
   t.is(plugin.detect(svc('prometheus-operator-alertmanager', { labels: { app: 'prometheus-operator-alertmanager', release: 'prometheus-operator' }, ports: [['web', 9093]] }), ctx())?.port, 'web');
 });
+
+test('evidence: the image decides (renamed, hand-written on an unnamed port), with its route prefix', (t) => {
+  const s = svc('alerting', { labels: { 'app.kubernetes.io/name': 'alerting' }, ports: [['http', 9093, { targetPort: 'http' }]], workloads: [{ image: 'quay.io/prometheus/alertmanager:v0.28.1', ports: [['http', 9093]] }] });
+  t.deepEqual(plugin.detect(s, ctx()), { port: 'http', scheme: 'http', health: { path: '/-/healthy' } });
+  const bare = svc('alerts', { ports: [9093], workloads: [{ image: 'prom/alertmanager:v0.27.0', args: ['--web.route-prefix=/am/'] }] });
+  t.deepEqual(plugin.detect(bare, ctx()), { port: 9093, scheme: 'http', path: '/am', health: { path: '/am/-/healthy' } });
+});
+
+test('evidence: an alertmanager-named Service running something else, or nothing, is no entry', (t) => {
+  const labels = { 'app.kubernetes.io/name': 'alertmanager' };
+  t.is(plugin.detect(svc('alertmanager', { labels, ports: [['http', 9093]], workloads: [{ image: 'ghcr.io/acme/alert-relay:2.0' }] }), ctx()), null);
+  t.is(plugin.detect(svc('alertmanager', { labels, ports: [['http', 9093]], workloads: [] }), ctx()), null);
+});

@@ -61,3 +61,27 @@ test('toolsets: http has no verify_ssl', (t) => {
     'elasticsearch/data': { enabled: true, config: { api_url: 'http://e.n.svc.cluster.local:9200' } },
   });
 });
+
+test('evidence: OpenSearch is https unless its security plugin is off; Elasticsearch from its TLS env, else its major version', (t) => {
+  const os = (env: Record<string, string>) => svc('os', { labels: { 'app.kubernetes.io/name': 'opensearch' }, ports: [['http', 9200]], workloads: [{ image: 'opensearchproject/opensearch:3.1.0', env }] });
+  t.is(plugin.detect(os({}), ctx())?.scheme, 'https');
+  t.is(plugin.detect(os({ DISABLE_SECURITY_PLUGIN: 'true' }), ctx())?.scheme, 'http');
+  const es = (image: string, env: Record<string, string> = {}) => svc('search', { labels: { app: 'search' }, ports: [['rest', 9200]], workloads: [{ image, env }] });
+  t.is(plugin.detect(es('docker.elastic.co/elasticsearch/elasticsearch:8.5.1'), ctx())?.scheme, 'https');
+  t.is(plugin.detect(es('docker.elastic.co/elasticsearch/elasticsearch:8.5.1', { 'xpack.security.http.ssl.enabled': 'false' }), ctx())?.scheme, 'http');
+  t.is(plugin.detect(es('elasticsearch:7.17.28'), ctx())?.scheme, 'http');
+  t.is(plugin.detect(es('elasticsearch:7.17.28', { 'xpack.security.http.ssl.enabled': 'true' }), ctx())?.scheme, 'https');
+});
+
+test('evidence: a second node group of one cluster yields to the lowest name; decoys and empty Services are no entry', (t) => {
+  const image = 'docker.elastic.co/elasticsearch/elasticsearch:8.5.1';
+  const group = (g: string, img = image) => svc(`elasticsearch-${g}`, { labels: { ...chart, app: `elasticsearch-${g}` }, ports: [['http', 9200], ['transport', 9300]], workloads: [{ image: img }] });
+  const master = group('master');
+  const data = group('data');
+  t.is(plugin.detect(master, ctx([data])), null);
+  t.truthy(plugin.detect(data, ctx([master])));
+  // Another version is another cluster.
+  t.truthy(plugin.detect(master, ctx([group('data', 'docker.elastic.co/elasticsearch/elasticsearch:7.17.28')])));
+  t.is(plugin.detect(svc('elasticsearch', { labels: { app: 'elasticsearch' }, ports: [['http', 9200]], workloads: [{ image: 'ghcr.io/acme/search-gateway:1.8.2' }] }), ctx()), null);
+  t.is(plugin.detect(svc('elasticsearch', { labels: { app: 'elasticsearch' }, ports: [['http', 9200]], workloads: [] }), ctx()), null);
+});

@@ -34,3 +34,23 @@ test('toolsets: api_url only, verify_ssl false over https', (t) => {
 test('a release named like a non-API component does not hide Grafana', (t) => {
   t.is(plugin.detect(svc('operator-grafana', { labels: { ...g, 'app.kubernetes.io/instance': 'operator' }, ports: [['service', 80]] }), ctx())?.port, 'service');
 });
+
+test('evidence: a renamed Grafana is found by its image behind k8s-sidecar; a sub-path setup moves URL and health', (t) => {
+  const sidecar = { name: 'grafana-sc-dashboard', image: 'quay.io/kiwigrid/k8s-sidecar:1.30.3' };
+  const s = svc('dashboards', { labels: { 'app.kubernetes.io/name': 'ui' }, ports: [['service', 80, { targetPort: 3000 }]], workloads: [{ image: 'docker.io/grafana/grafana:12.0.2', ports: [['grafana', 3000]], sidecars: [sidecar] }] });
+  t.deepEqual(plugin.detect(s, ctx()), { port: 'service', scheme: 'http', health: { path: '/api/health' } });
+  const sub = svc('dashboards', {
+    ports: [['http', 80, { targetPort: 3000 }]],
+    workloads: [{ image: 'grafana/grafana:11.6.0', ports: [3000], env: { GF_SERVER_ROOT_URL: '%(protocol)s://%(domain)s:%(http_port)s/grafana/', GF_SERVER_SERVE_FROM_SUB_PATH: 'true' } }],
+  });
+  t.deepEqual(plugin.detect(sub, ctx()), { port: 'http', scheme: 'http', path: '/grafana', health: { path: '/grafana/api/health' } });
+  // root_url with a path but without serve_from_sub_path: a proxy strips it, Grafana serves at the root.
+  const proxied = svc('d', { ports: [['http', 80, { targetPort: 3000 }]], workloads: [{ image: 'grafana/grafana:11.6.0', ports: [3000], env: { GF_SERVER_ROOT_URL: 'https://x.example.com/grafana/' } }] });
+  t.is(plugin.detect(proxied, ctx())?.path, undefined);
+});
+
+test('evidence: a grafana-named storefront, the image renderer and a Service with nothing behind are no entry', (t) => {
+  t.is(plugin.detect(svc('grafana', { labels: { app: 'grafana' }, ports: [['http', 3000]], workloads: [{ image: 'ghcr.io/acme/storefront-dashboard:4.2.0' }] }), ctx()), null);
+  t.is(plugin.detect(svc('r', { labels: g, ports: [['http', 8081]], workloads: [{ image: 'grafana/grafana-image-renderer:3.12.0' }] }), ctx()), null);
+  t.is(plugin.detect(svc('old-grafana', { labels: g, ports: [['service', 80]], workloads: [] }), ctx()), null);
+});

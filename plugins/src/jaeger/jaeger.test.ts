@@ -41,3 +41,11 @@ test('toolsets: host:port and /api/* (behind a base path when there is one)', (t
   );
   t.deepEqual(out?.['jaeger/query']?.config, { endpoints: [{ hosts: ['q.n.svc.cluster.local:16686'], paths: ['/jaeger/api/*'], methods: ['GET'] }] });
 });
+
+test('evidence: all-in-one found by image on an odd port name, with QUERY_BASE_PATH; collectors and tempo-query are not Jaeger query', (t) => {
+  const s = svc('traces', { labels: { app: 'traces' }, ports: [['otlp-grpc', 4317], ['ui', 16686]], workloads: [{ image: 'jaegertracing/all-in-one:1.69.0', ports: [4317, 16686], env: { QUERY_BASE_PATH: '/jaeger' } }] });
+  t.deepEqual(plugin.detect(s, ctx()), { port: 'ui', scheme: 'http', path: '/jaeger', health: { path: '/jaeger/' } });
+  t.is(plugin.detect(svc('c', { labels: j('query'), ports: [['query', 16686]], workloads: [{ image: 'jaegertracing/jaeger-collector:1.53.0', ports: [14268] }] }), ctx()), null);
+  t.is(plugin.detect(svc('tempo', { labels: j(), ports: [['jaeger-ui', 16686]], workloads: [{ image: 'grafana/tempo:2.8.1', ports: [3200], sidecars: [{ image: 'grafana/tempo-query:2.8.1', ports: [{ containerPort: 16686 }] }] }] }), ctx()), null);
+  t.is(plugin.detect(svc('q', { labels: j('query'), ports: [['query', 80, { targetPort: 16686 }]], workloads: [] }), ctx()), null);
+});

@@ -59,3 +59,23 @@ test('promtail and plain apps on 3100 are not Loki', (t) => {
   t.is(plugin.detect(svc('promtail', { labels: { 'app.kubernetes.io/name': 'promtail' }, ports: [['http-metrics', 3101]] }), ctx()), null);
   t.is(plugin.detect(svc('log-shipper', { labels: { app: 'log-shipper' }, ports: [['http-metrics', 3100]] }), ctx()), null);
 });
+
+test('evidence: loki-distributed (labels say loki-distributed): the nginx gateway is the entry, components by -target are not', (t) => {
+  const lbl = (c: string) => ({ 'app.kubernetes.io/name': 'loki-distributed', 'app.kubernetes.io/instance': 'logs', 'app.kubernetes.io/component': c });
+  const loki = (target: string) => ({ image: 'docker.io/grafana/loki:2.9.13', args: [`-target=${target}`], ports: [['http', 3100] as [string, number]] });
+  const gateway = svc('logs-gw', { labels: lbl('gateway'), ports: [['http', 80, { targetPort: 'http' }]], workloads: [{ image: 'docker.io/nginxinc/nginx-unprivileged:1.20.2-alpine', ports: [['http', 8080]] }] });
+  const qf = svc('logs-qf', { labels: lbl('query-frontend'), ports: [['http', 3100, { targetPort: 'http' }]], workloads: [loki('query-frontend')] });
+  const querier = svc('logs-querier', { labels: lbl('querier'), ports: [['http', 3100, { targetPort: 'http' }]], workloads: [loki('querier')] });
+  t.deepEqual(plugin.detect(gateway, ctx([qf, querier])), { port: 'http', scheme: 'http', health: { path: '/' } });
+  t.is(plugin.detect(qf, ctx([gateway, querier])), null);
+  t.is(plugin.detect(querier, ctx([gateway, qf])), null);
+  // Without the gateway the query-frontend is the way in; an nginx gateway with no Loki in its install is nothing.
+  t.deepEqual(plugin.detect(qf, ctx([querier])), { port: 'http', scheme: 'http', health: { path: '/ready' } });
+  t.is(plugin.detect(gateway, ctx([])), null);
+});
+
+test('evidence: a hand-written single binary with a path prefix; nothing behind is no entry', (t) => {
+  const s = svc('logs', { labels: { app: 'logs' }, ports: [['http', 3100]], workloads: [{ image: 'grafana/loki:3.5.1', args: ['-server.path-prefix=/loki-api/'] }] });
+  t.deepEqual(plugin.detect(s, ctx()), { port: 'http', scheme: 'http', path: '/loki-api', health: { path: '/loki-api/ready' } });
+  t.is(plugin.detect(svc('loki', { labels: l(undefined), ports: [['http-metrics', 3100]], workloads: [] }), ctx()), null);
+});

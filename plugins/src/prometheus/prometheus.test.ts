@@ -140,3 +140,62 @@ test('release names may contain "operator", "canary" or "exporter": only trailin
   const canary = svc('canary-exporter-kube-prom-prometheus', { labels: { ...kpsLabels, release: 'canary-exporter' }, ports: [['http-web', 9090]] });
   t.is(plugin.detect(canary, ctx())?.port, 'http-web');
 });
+
+// ---- with workload evidence (SDK API version 2) -----------------------------------------------------------------
+
+const reloader = { name: 'configmap-reload', image: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.83.0', ports: [{ name: 'metrics', containerPort: 8080 }] };
+
+test('evidence: a renamed Prometheus is found by its image, even behind a reloader listed first', (t) => {
+  const s = svc('metrics-core', {
+    labels: { 'app.kubernetes.io/name': 'metrics', 'app.kubernetes.io/component': 'server' },
+    ports: [['http', 80, { targetPort: 9090 }]],
+    workloads: [{ containers: [{ ...reloader, args: [], env: {} }, { name: 'metrics-server', image: 'quay.io/prometheus/prometheus:v3.4.1', ports: [{ containerPort: 9090 }], args: [], env: {}, sidecar: true }] }],
+  });
+  t.is(plugin.detect({ ...s, evidence: undefined }, ctx()), null, 'metadata alone says nothing');
+  t.deepEqual(plugin.detect(s, ctx()), { port: 'http', scheme: 'http', health: { path: '/-/healthy' } });
+});
+
+test('evidence: --web.route-prefix (else --web.external-url) moves the API and /-/healthy', (t) => {
+  const s = svc('metrics', { ports: [['web', 9090]], workloads: [{ image: 'prom/prometheus:v2.53.4', args: ['--web.external-url=https://x.example.com/ext/', '--web.route-prefix=/prom'] }] });
+  t.deepEqual(plugin.detect(s, ctx()), { port: 'web', scheme: 'http', path: '/prom', health: { path: '/prom/-/healthy' } });
+  const ext = svc('metrics', { ports: [['web', 9090]], workloads: [{ image: 'prom/prometheus:v2.53.4', args: ['--web.external-url=https://x.example.com/ext/'] }] });
+  t.is(plugin.detect(ext, ctx())?.path, '/ext');
+});
+
+test('evidence: a decoy named prometheus, a port on the reloader, agent mode and nothing behind are no entry', (t) => {
+  const labels = { app: 'prometheus' };
+  t.is(plugin.detect(svc('prometheus', { labels, ports: [['http', 9090]], workloads: [{ image: 'nginx:1.27' }] }), ctx()), null);
+  const onReloader = svc('prom-reloader', {
+    labels,
+    ports: [['http', 8080]],
+    workloads: [{ image: 'quay.io/prometheus/prometheus:v3.4.1', ports: [9090], sidecars: [{ ...reloader }] }],
+  });
+  t.is(plugin.detect(onReloader, ctx()), null);
+  t.is(plugin.detect(svc('agent', { labels, ports: [['http-web', 9090]], workloads: [{ image: 'quay.io/prometheus/prometheus:v3.4.1', args: ['--agent'] }] }), ctx()), null);
+  t.is(plugin.detect(svc('prometheus', { labels, ports: [['http', 9090]], workloads: [] }), ctx()), null);
+});
+
+test('evidence: Prometheus replicas with a Thanos sidecar yield to the Thanos query in front of them', (t) => {
+  const sidecar = { name: 'thanos-sidecar', image: 'quay.io/thanos/thanos:v0.38.0', args: ['sidecar'], ports: [{ name: 'http', containerPort: 10902 }] };
+  const prom = svc('kps-prometheus', { ports: [['http-web', 9090]], workloads: [{ image: 'quay.io/prometheus/prometheus:v3.4.1', sidecars: [sidecar] }] });
+  const query = svc('thanos-query', { ports: [['http', 9090, { targetPort: 'http' }]], workloads: [{ image: 'docker.io/bitnami/thanos:0.38.0', args: ['query'], ports: [['http', 10902]] }] });
+  t.is(plugin.detect(prom, ctx([query])), null);
+  t.deepEqual(plugin.detect(query, ctx([prom])), { port: 'http', scheme: 'http', health: { path: '/-/healthy' } });
+  // Without a querier the replicas are the entry; a Thanos store is not a querier.
+  t.truthy(plugin.detect(prom, ctx([])));
+  const store = svc('thanos-store', { ports: [['http', 10902]], workloads: [{ image: 'quay.io/thanos/thanos:v0.38.0', args: ['store'] }] });
+  t.is(plugin.detect(store, ctx()), null);
+  t.truthy(plugin.detect(prom, ctx([store])));
+});
+
+test("evidence: OpenShift's thanos-querier (release image, thanos-query container) is reached through kube-rbac-proxy-web", (t) => {
+  const image = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:0a1b';
+  const s = svc('thanos-querier', {
+    annotations: { 'service.beta.openshift.io/serving-cert-secret-name': 'thanos-querier-tls' },
+    ports: [['web', 9091, { targetPort: 'web' }], ['metrics', 9094, { targetPort: 'metrics' }]],
+    workloads: [{ name: 'thanos-query', image, args: ['query'], ports: [['http', 9090]], sidecars: [{ name: 'kube-rbac-proxy-web', image, ports: [{ name: 'web', containerPort: 9091 }] }] }],
+  });
+  t.deepEqual(plugin.detect(s, ctx()), { port: 'web', scheme: 'https', health: { path: '/-/healthy' } });
+  // The same release image named otherwise (a config reloader) is nothing.
+  t.is(plugin.detect(svc('x', { ports: [['web', 9091]], workloads: [{ name: 'config-reloader', image }] }), ctx()), null);
+});

@@ -35,3 +35,13 @@ test('Tempo operator query-frontend, UDP-only LoadBalancer, plain 3200', (t) => 
   t.is(plugin.detect(svc('ingest-tempo', { labels: single, type: 'LoadBalancer', ports: [['tempo-jaeger-thrift-compact', 6831, { protocol: 'UDP' }]] }), ctx()), null);
   t.is(plugin.detect(svc('x', { labels: { app: 'traces-api' }, ports: [['http', 3200]] }), ctx()), null);
 });
+
+test('evidence: Tempo by image and -target; other targets, another image or nothing behind are no entry', (t) => {
+  const s = svc('spans', { labels: { app: 'spans' }, ports: [['http', 3200], ['otlp-grpc', 4317]], workloads: [{ image: 'grafana/tempo:2.8.1', args: ['-config.file=/conf/tempo.yaml'] }] });
+  t.deepEqual(plugin.detect(s, ctx()), { port: 'http', scheme: 'http', health: { path: '/ready' } });
+  const qf = svc('qf', { ports: [['http-metrics', 3200]], workloads: [{ image: 'grafana/tempo:2.8.1', args: ['-target=query-frontend'] }] });
+  t.truthy(plugin.detect(qf, ctx()));
+  t.is(plugin.detect(svc('ing', { labels: single, ports: [['http-metrics', 3200]], workloads: [{ image: 'grafana/tempo:2.8.1', args: ['-target=ingester'] }] }), ctx()), null);
+  t.is(plugin.detect(svc('t', { labels: single, ports: [['tempo-prom-metrics', 3200]], workloads: [{ image: 'ghcr.io/acme/traces:1' }] }), ctx()), null);
+  t.is(plugin.detect(svc('t', { labels: single, ports: [['tempo-prom-metrics', 3200]], workloads: [] }), ctx()), null);
+});

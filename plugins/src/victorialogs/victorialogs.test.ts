@@ -38,3 +38,10 @@ test('toolsets: victorialogs with api_url only', (t) => {
   const found = { detector: 'victorialogs', type: 'victorialogs', service: { name: 'v', namespace: 'n', labels: {}, annotations: {} }, url: 'http://v.n.svc.cluster.local:9428', scheme: 'http' as const, host: 'v.n.svc.cluster.local', port: 9428, path: '', healthPath: '/health' };
   t.deepEqual(plugin.toolsets!(found, { config: {} }), { victorialogs: { enabled: true, config: { api_url: 'http://v.n.svc.cluster.local:9428' } } });
 });
+
+test('evidence: VictoriaLogs by image (hand-written), never vlinsert; nothing behind is no entry', (t) => {
+  const s = svc('logstore', { labels: { app: 'logstore' }, ports: [['http', 9428]], workloads: [{ image: 'victoriametrics/victoria-logs:v1.24.0-victorialogs', args: ['-http.pathPrefix=/vl'] }] });
+  t.deepEqual(plugin.detect(s, ctx()), { port: 'http', scheme: 'http', path: '/vl', health: { path: '/vl/health' } });
+  t.is(plugin.detect(svc('vlinsert-applogs', { labels: { 'app.kubernetes.io/name': 'vlinsert' }, ports: [['http', 9481]], workloads: [{ image: 'victoriametrics/victoria-logs:v1.24.0-victorialogs' }] }), ctx()), null);
+  t.is(plugin.detect(svc('v', { labels: chart, ports: [['http', 9428]], workloads: [] }), ctx()), null);
+});
