@@ -77,6 +77,16 @@
 //               enabled is false (helpers/helpers.go IsHttpTlsEnabled; reconcilers/tls.go)
 //   tied by     controller ownerReference (reconcilers/cluster.go); label `opster.io/opensearch-cluster` (2.x) or
 //               `opensearch.org/opensearch-cluster` (3.x) (helpers/constants.go); StatefulSet <name>-<nodePool>
+//
+// How the live path uses this (pure here; the informers and the controller own the I/O):
+//   1. API discovery: GET /apis/<group>/<version> for each of operatorGroupVersions() (404 = not served), then
+//      servedOperatorKinds() says which kinds to list/watch and at which version. Re-asked periodically: a kind that
+//      appears gets an informer; one that disappears has its informer stopped and index.deleteGroup(group, kind).
+//   2. Each informer event: projectResource(obj) → index.upsert() (true when plugins would see a change) or
+//      index.delete(); a change re-detects the Services of that namespace (resourcesForService returns at once for
+//      namespaces without resources).
+//   3. Per Service: resourcesForService({ namespace, name, labels, ownerReferences }, index, evidence.workloads) fills
+//      ServiceEvidence.resources. ServiceView has no ownerReferences: the Service projection must carry them.
 import type { ResourceEvidence, WorkloadEvidence } from '@kubernaut/toolset-sdk';
 
 // ---------------------------------------------------------------------------------------------------------------
