@@ -29,7 +29,12 @@ async function main() {
   await buildNodeLibrary('sdk', { index: 'index.ts', testing: 'testing.ts', build: 'build.ts', cli: 'cli.ts' });
   // config-worker: large detector configs are parsed on a worker thread (core/src/config/off-thread.ts), which
   // loads this file from next to the bundle.
-  await buildNodeLibrary('core', { cli: 'cli.ts', sandbox: 'sandbox/index.ts', detection: 'detection/index.ts', 'config-worker': 'config/parse-worker.ts' }, daemonBundleOptions);
+  // render-worker: a large ConfigMap output is rendered on a worker thread (core/src/reconcile/off-thread.ts).
+  await buildNodeLibrary(
+    'core',
+    { cli: 'cli.ts', sandbox: 'sandbox/index.ts', detection: 'detection/index.ts', 'config-worker': 'config/parse-worker.ts', 'render-worker': 'reconcile/render-worker.ts' },
+    daemonBundleOptions,
+  );
 
   // Built-in plugins: built with the SDK's own build command, exactly as a plugin author's would be.
   const { buildPlugin } = await import(pathToFileURL(at('sdk', 'dist', 'build.js')).href);

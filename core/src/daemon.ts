@@ -19,7 +19,8 @@ import { Informer } from './discovery/informer.js';
 import { WorkloadEvidence } from './discovery/evidence.js';
 import { configMapSource, endpointSliceSource, podSource, serviceSource } from './discovery/kube-source.js';
 import { HealthChecker, createProber, probeSettings, probeTarget } from './health/index.js';
-import type { HealthObserver, ProbeMode } from './health/index.js';
+import type { HealthObserver, HealthTarget, ProbeMode } from './health/index.js';
+import type { DetectedService } from './detection/engine.js';
 import type { Logger } from './log.js';
 import { ServiceModel } from './model/store.js';
 import { PluginRegistry } from './plugins/registry.js';
@@ -93,6 +94,9 @@ function leadershipFence(leadership: Leadership): Pick<ReconcilerOptions, 'isLea
   };
 }
 
+/** Model changes this close together update the health targets once (see scheduleHealthTargets). */
+const HEALTH_TARGETS_COALESCE_MS = 250;
+
 export class Daemon {
   readonly registry: PluginRegistry;
   readonly model = new ServiceModel();
@@ -113,6 +117,9 @@ export class Daemon {
   private readonly unsubscribe: Array<() => void> = [];
   private started = false;
   private stopping = false;
+  private healthTargetsTimer: NodeJS.Timeout | undefined;
+  private targets = new WeakMap<DetectedService, HealthTarget>();
+  private targetsConfig: Config | undefined;
 
   constructor(private readonly options: DaemonOptions) {
     const { kc, log } = options;
@@ -188,7 +195,7 @@ export class Daemon {
       kc,
       namespace: options.namespace,
       name: options.configMap,
-      desired: () => this.desired.desired(),
+      desired: () => this.desired.desiredOffThread(),
       informer: this.configMaps,
       clock,
       resyncMs: this.config.resyncIntervalMs,
@@ -222,7 +229,7 @@ export class Daemon {
     // Detections feed health targets; detections and health results feed the reconciler.
     this.unsubscribe.push(
       this.model.onChange(() => {
-        this.updateHealthTargets();
+        this.scheduleHealthTargets();
         this.reconciler.trigger();
       }),
     );
@@ -300,8 +307,10 @@ export class Daemon {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const u of this.unsubscribe.splice(0)) u();
+    clearTimeout(this.healthTargetsTimer);
     await this.options.leadership?.stop();
     await this.reconciler.stop(); // finishes an in-flight write
+    await this.desired.stop();
     await this.holmesgpt?.stop();
     await this.health.stop();
     await this.detection.stop();
@@ -312,13 +321,39 @@ export class Daemon {
     await this.registry.stop();
   }
 
+  /**
+   * Model changes come once per detection run, and a burst of 2,000 Services is hundreds of runs: recomputing every
+   * health target (the model's snapshot, then each target's fingerprint) for each was quadratic and held the event
+   * loop for seconds (issue 12). Changes within HEALTH_TARGETS_COALESCE_MS are applied together.
+   */
+  private scheduleHealthTargets(): void {
+    if (this.healthTargetsTimer !== undefined || this.stopping) return;
+    this.healthTargetsTimer = setTimeout(() => {
+      this.healthTargetsTimer = undefined;
+      if (!this.stopping) this.updateHealthTargets();
+    }, HEALTH_TARGETS_COALESCE_MS);
+    this.healthTargetsTimer.unref();
+  }
+
   private updateHealthTargets(): void {
+    clearTimeout(this.healthTargetsTimer);
+    this.healthTargetsTimer = undefined;
     const snapshot = this.model.snapshot();
+    // An unchanged detection (the model keeps its object) under the same config keeps its target object, which the
+    // checker then recognises without recomputing anything.
+    if (this.targetsConfig !== this.config) {
+      this.targetsConfig = this.config;
+      this.targets = new WeakMap();
+    }
     this.health.set(
-      snapshot.detected.map((d) => ({
-        target: probeTarget(d, d.endpoint),
-        settings: probeSettings(this.config.healthCheck, this.config.detectors[d.detector]?.health_check),
-      })),
+      snapshot.detected.map((d) => {
+        let t = this.targets.get(d);
+        if (t === undefined) {
+          t = { target: probeTarget(d, d.endpoint), settings: probeSettings(this.config.healthCheck, this.config.detectors[d.detector]?.health_check) };
+          this.targets.set(d, t);
+        }
+        return t;
+      }),
     );
   }
 

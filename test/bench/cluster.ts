@@ -60,7 +60,7 @@ export async function shippedDebounceMs(): Promise<number | null> {
 // ---------------------------------------------------------------------------------------------------------------
 // Processes
 
-interface Env {
+export interface Env {
   dir: string;
   runner: string;
 }
@@ -76,13 +76,13 @@ async function prepare(): Promise<Env> {
   return { dir, runner };
 }
 
-interface RunningEmulator {
+export interface RunningEmulator {
   child: JsonChild;
   kubeconfig: string;
   seedMs: number;
 }
 
-async function startEmulator(env: Env, name: string, services: ReadonlyArray<Record<string, unknown>>, setup: EmulatorSetup): Promise<RunningEmulator> {
+export async function startEmulator(env: Env, name: string, services: ReadonlyArray<Record<string, unknown>>, setup: EmulatorSetup): Promise<RunningEmulator> {
   const seedFile = path.join(env.dir, `${name}-seed.json`);
   const setupFile = path.join(env.dir, `${name}-setup.json`);
   const kubeconfig = path.join(env.dir, `${name}.kubeconfig`);
@@ -98,12 +98,12 @@ async function startEmulator(env: Env, name: string, services: ReadonlyArray<Rec
   }
 }
 
-interface RunningDaemon {
+export interface RunningDaemon {
   child: JsonChild;
   ready: Record<string, unknown>;
 }
 
-async function startDaemon(env: Env, name: string, kubeconfig: string, args: string[]): Promise<RunningDaemon> {
+export async function startDaemon(env: Env, name: string, kubeconfig: string, args: string[]): Promise<RunningDaemon> {
   const proc = spawn(process.execPath, ['--no-node-snapshot', '--expose-gc', env.runner, '--kubeconfig', kubeconfig, ...args], {
     cwd: repoRoot,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -120,7 +120,7 @@ async function startDaemon(env: Env, name: string, kubeconfig: string, args: str
 }
 
 /** A local HTTP server answering 200 on every path: the health endpoints behind the emulator's service proxy. */
-async function startBackend(): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
+export async function startBackend(): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
   let hits = 0;
   const server = http.createServer((_req, res) => {
     hits += 1;

@@ -159,7 +159,7 @@ export class HealthChecker {
       }
     }
     for (const [key, desired] of wanted) {
-      const fp = fingerprint(desired);
+      const fp = this.fingerprintOf(desired);
       const old = this.entries.get(key);
       if (old?.fingerprint === fp) continue;
       if (old) this.retire(old);
@@ -171,6 +171,18 @@ export class HealthChecker {
         void this.requestCheck(e);
       }
     }
+  }
+
+  /**
+   * A target object handed in again (the daemon keeps them for unchanged detections) keeps its fingerprint: a set()
+   * of thousands of unchanged targets, once per detection run during a burst, then costs map lookups (issue 12).
+   */
+  private readonly fingerprints = new WeakMap<HealthTarget, string>();
+
+  private fingerprintOf(t: HealthTarget): string {
+    let fp = this.fingerprints.get(t);
+    if (fp === undefined) this.fingerprints.set(t, (fp = fingerprint(t)));
+    return fp;
   }
 
   /** Checks the given keys (default: all) now; resolves when their fresh results are in. Unknown keys are ignored. */

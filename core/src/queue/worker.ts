@@ -84,6 +84,10 @@ export class Worker {
         this.busy = false;
       }
       if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+      // Back to back (a burst), a run's promises can settle without ever leaving the microtask queue (the sandbox's
+      // fast path answers on this thread): let the event loop turn between runs, so /health, lease renewal and watch
+      // data are served between two runs rather than after the whole burst (issue 12).
+      if (queue.length > 0) await new Promise((r) => setImmediate(r));
     }
     for (const w of this.idleWaiters.splice(0)) w();
   }

@@ -15,6 +15,7 @@ import { ALWAYS_OWNED, GENERATED_KEYS_ANNOTATION } from './merge.js';
 import type { Desired } from './merge.js';
 import type { ConfigMapShape } from '../discovery/configmap.js';
 import { DesiredError } from './reconciler.js';
+import { RenderWorker } from './off-thread.js';
 
 /** Everything the desired state depends on. */
 export interface DesiredInputs {
@@ -98,8 +99,24 @@ export function desiredOf(render: RenderResult): Desired {
 export class DesiredBuilder {
   /** The last build, for the API. */
   last: Published | undefined;
+  private readonly renderer = new RenderWorker(publish);
 
   constructor(private readonly sources: DesiredSources) {}
+
+  /** desired(), rendered on a worker thread when the output is large (off-thread.ts): what the reconciler calls. */
+  async desiredOffThread(): Promise<Desired> {
+    const { snapshot, health, config, live, maxBytes } = this.sources;
+    const published = await this.renderer.publish({ snapshot: snapshot(), health, config: config(), live: live(), ...(maxBytes !== undefined ? { maxBytes } : {}) });
+    const before = this.last?.render.degraded;
+    this.last = published;
+    this.tellDegraded(before);
+    return desiredOf(published.render);
+  }
+
+  /** Ends the render worker, if one was started. */
+  stop(): Promise<void> {
+    return this.renderer.stop();
+  }
 
   publish(): Published {
     const { snapshot, health, config, live, maxBytes } = this.sources;
