@@ -1,7 +1,7 @@
 // The daemon in its own process, for the benchmarks (RSS and CPU time only mean something per process):
 //   node --no-node-snapshot --conditions=development --import=tsx [--expose-gc] test/bench/daemon-runner.ts \
 //     --kubeconfig <file> [--config detector-config.yaml] [--configmap name] [--debounce-ms n]
-//     [--api-port 0 [--auth true|false]] [--log-level error]
+//     [--api-port 0 [--auth true|false]] [--log-level error] [--plugins-dir dir]
 // Built like `serve` builds it (same Daemon, metrics observers, sandbox limits, config reloader, HTTP server with
 // auth), minus leader election. Once the first detection is done and the ConfigMap holds what the daemon wants
 // it prints one JSON line {ready: true, …}. Then it answers commands, one per stdin line, with one JSON line
@@ -42,6 +42,7 @@ const { values } = parseArgs({
     auth: { type: 'string', default: 'true' },
     'log-level': { type: 'string', default: 'error' },
     'ready-timeout-ms': { type: 'string', default: '300000' },
+    'plugins-dir': { type: 'string', default: '/nonexistent-plugins-dir' },
   },
   strict: true,
 });
@@ -72,7 +73,7 @@ const daemon = new Daemon({
   namespace,
   configMap: values.configmap!,
   builtinDir: builtinPluginsDir(),
-  pluginsDir: '/nonexistent-plugins-dir',
+  pluginsDir: values['plugins-dir']!,
   probeMode: 'proxy',
   limits: podSandboxLimits(),
   log,

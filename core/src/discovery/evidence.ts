@@ -43,8 +43,37 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, i), key.slice(i + 1)];
 }
 
+/**
+ * Each Service's evidence, computed once and kept until the index says a change affects it (or the Service object
+ * itself is replaced: the informer hands out a new view on every change). A resync re-detects every Service
+ * without recomputing any evidence; a Pod change recomputes only the Services it backs.
+ */
+export class EvidenceCache {
+  private readonly byKey = new Map<string, { view: ServiceView; evidence: ServiceEvidence | undefined }>();
+
+  constructor(private readonly index: WorkloadIndex) {}
+
+  get(view: ServiceView): ServiceEvidence | undefined {
+    const key = `${view.metadata.namespace}/${view.metadata.name}`;
+    const hit = this.byKey.get(key);
+    if (hit !== undefined && hit.view === view) return hit.evidence;
+    const evidence = this.index.evidenceFor(view);
+    this.byKey.set(key, { view, evidence });
+    return evidence;
+  }
+
+  invalidate(keys: Iterable<string>): void {
+    for (const k of keys) this.byKey.delete(k);
+  }
+
+  clear(): void {
+    this.byKey.clear();
+  }
+}
+
 export class WorkloadEvidence {
   readonly index = new WorkloadIndex();
+  private readonly cache = new EvidenceCache(this.index);
   readonly pods: Informer<PodProjection>;
   readonly slices: Informer<SliceProjection>;
   private readonly listeners = new Set<(change: EvidenceChange) => void>();
@@ -120,13 +149,14 @@ export class WorkloadEvidence {
 
   /** The Service's evidence while evidence is served; undefined otherwise (decided from metadata). */
   evidenceFor(view: ServiceView): ServiceEvidence | undefined {
-    return this.state === 'active' ? this.index.evidenceFor(view) : undefined;
+    return this.state === 'active' ? this.cache.get(view) : undefined;
   }
 
   /** A Service is gone: the index drops its selector. */
   forgetService(key: string): void {
     const [ns, name] = splitKey(key);
     this.index.forgetService(ns, name);
+    this.cache.invalidate([key]);
   }
 
   /** Wraps a source so a 403 is noticed (and the list that follows it clears it). */
@@ -186,6 +216,7 @@ export class WorkloadEvidence {
     if (this.state !== 'syncing' || now) for (const w of this.waiters.splice(0)) w();
     if (now === this.active) return;
     this.active = now;
+    this.cache.clear();
     if (now) {
       const size = this.index.size();
       this.options.log.info('workload evidence on', { pods: size.pods, endpointSlices: size.slices, workloads: size.workloads });
@@ -205,6 +236,7 @@ export class WorkloadEvidence {
       const [ns, name] = splitKey(key);
       for (const s of pod ? this.index.upsertPod(pod) : this.index.deletePod(ns, name)) affected.add(s);
     }
+    this.cache.invalidate(affected);
     if (this.active) this.emit([...affected]);
   }
 
@@ -215,6 +247,7 @@ export class WorkloadEvidence {
       const [ns, name] = splitKey(key);
       for (const s of slice ? this.index.upsertSlice(slice) : this.index.deleteSlice(ns, name)) affected.add(s);
     }
+    this.cache.invalidate(affected);
     if (this.active) this.emit([...affected]);
   }
 }
