@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { detectOffline, evidenceFrom } from '../../core/src/detection/offline.js';
+import { detectOfflineReport, evidenceFrom } from '../../core/src/detection/offline.js';
 import type { DetectionRecord } from '../../core/src/detection/offline.js';
 import { parseManifests } from '../../core/src/detection/manifests.js';
 import { DEFAULT_LIMITS } from '../../core/src/sandbox/plugin.js';
@@ -48,7 +48,13 @@ export function readExpected(dir: string): Record<string, Expected[]> {
 export async function detectFile(file: string, servicesOnly = false): Promise<DetectionRecord[]> {
   const read = parseManifests(readFileSync(file, 'utf8'), file);
   const withEvidence = !servicesOnly && (read.pods.length > 0 || read.endpointSlices.length > 0);
-  return detectOffline(read.services, { limits: GENEROUS, ...(withEvidence ? { evidence: evidenceFrom(read.pods, read.endpointSlices) } : {}) });
+  const report = await detectOfflineReport(read.services, { limits: GENEROUS, ...(withEvidence ? { evidence: evidenceFrom(read.pods, read.endpointSlices) } : {}) });
+  // A score over a partial set of detectors would be wrong, not low: say so (plugins/dist is rebuilt by
+  // `npm run build`, which empties it first).
+  const loaded = report.plugins.filter((p) => p.source === 'builtin' && p.status === 'active').map((p) => p.name);
+  const missing = BUILTINS.filter((b) => !loaded.includes(b));
+  if (missing.length > 0) throw new Error(`built-in detectors not loaded: ${missing.join(', ')} (is plugins/dist being rebuilt? ${report.warnings.join('; ')})`);
+  return report.records;
 }
 
 /**
@@ -56,6 +62,8 @@ export async function detectFile(file: string, servicesOnly = false): Promise<De
  * would drop a slow plugin's answers and count them as misses.
  */
 const GENEROUS = { ...DEFAULT_LIMITS, loadTimeoutMs: 60_000, callBaseMs: 60_000, quarantineAfter: 1_000_000 };
+
+const BUILTINS = ['custom', 'prometheus', 'alertmanager', 'grafana', 'loki', 'tempo', 'jaeger', 'elasticsearch', 'victorialogs'];
 
 const key = (r: { namespace: string; name: string }) => `${r.namespace}/${r.name}`;
 
