@@ -91,7 +91,12 @@ test('2,000 Services created then deleted in a burst (with the watch dying silen
   for (let i = 0; i < COUNT; i++) emu.registerProxyTarget({ namespace: `burst-${i % NAMESPACES}`, name: `burst-${i}`, url: be.url });
   // The stale timer and the periodic relist are an hour away: only the progress check can notice the dead watch
   // before the safety deadline.
-  const h = await startDaemon(t, { emulator: emu, config: { ...TEST_CONFIG, resyncIntervalMs: 3_600_000 }, options: { timing: { debounceMs: 200, staleAfterMs: 3_600_000, informerBackoff: { baseMs: 20, maxMs: 200 } } } });
+  const h = await startDaemon(t, { emulator: emu, config: { ...TEST_CONFIG, resyncIntervalMs: 3_600_000 }, options: {
+      // No Pods or EndpointSlices here: the burst is the Services' alone.
+      workloadEvidence: false,
+      timing: { debounceMs: 200, staleAfterMs: 3_600_000, informerBackoff: { baseMs: 20, maxMs: 200 } },
+    },
+  });
   const log = createLogger({ level: 'error' });
   const reloader = new ConfigReloader({ source: fileConfigSource('/nonexistent/detector-config.yaml'), apply: (c) => h.daemon.applyConfig(c), log });
   const app = buildServer({ daemon: h.daemon, reloader, metrics: createMetrics({ version: 'test' }), auth: authMiddleware({ enabled: false, namespace: 'kubernaut-system', kc: h.kc, log }), log });
