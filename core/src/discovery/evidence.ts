@@ -94,6 +94,8 @@ export class WorkloadEvidence {
       source: this.guarded('pods', options.pods),
       project: projectPod,
       keyOf: (p) => `${p.namespace}/${p.name}`,
+      // Interned parts compare by identity: a relist of 50,000 Pods serialises none of them to find what changed.
+      same: (a, b) => a.workload === b.workload && a.ready === b.ready && a.labels === b.labels && a.terminal === b.terminal,
       log: this.quiet('pods'),
       ...timing,
     });

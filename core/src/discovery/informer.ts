@@ -46,6 +46,8 @@ export interface InformerOptions<T> {
   /** Projects a raw object; undefined drops it. */
   project: (raw: unknown) => T | undefined;
   keyOf: (item: T) => string;
+  /** Whether two projections are the same (default: equal JSON); interned projections compare by identity. */
+  same?: (a: T, b: T) => boolean;
   clock?: Clock;
   backoff?: { baseMs: number; maxMs: number };
   /** A watch that delivered nothing (not even a bookmark) for this long is restarted (default 120 s). */
@@ -254,6 +256,10 @@ export class Informer<T> {
     void this.run(false);
   }
 
+  private same(a: T, b: T): boolean {
+    return this.options.same ? this.options.same(a, b) : JSON.stringify(a) === JSON.stringify(b);
+  }
+
   /** Changes the full relist period (a config reload): the next relist is that long from now. */
   setRelistInterval(ms: number): void {
     if (ms === this.relistIntervalMs) return;
@@ -316,7 +322,7 @@ export class Informer<T> {
     for (const key of this.items.keys()) if (!fresh.has(key)) changed.push(key);
     for (const [key, item] of fresh) {
       const old = this.items.get(key);
-      if (old === undefined || JSON.stringify(old) !== JSON.stringify(item)) changed.push(key);
+      if (old === undefined || !this.same(old, item)) changed.push(key);
     }
     this.items.clear();
     for (const [k, v] of fresh) this.items.set(k, v);
@@ -356,7 +362,7 @@ export class Informer<T> {
     const old = this.items.get(key);
     this.items.set(key, item);
     // Projections drop server noise, so an update that changed only managedFields or status emits nothing.
-    if (old === undefined || JSON.stringify(old) !== JSON.stringify(item)) this.emit([key]);
+    if (old === undefined || !this.same(old, item)) this.emit([key]);
   }
 
   private onDone(err: unknown, gen: number): void {
