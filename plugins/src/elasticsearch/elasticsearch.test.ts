@@ -85,3 +85,10 @@ test('evidence: a second node group of one cluster yields to the lowest name; de
   t.is(plugin.detect(svc('elasticsearch', { labels: { app: 'elasticsearch' }, ports: [['http', 9200]], workloads: [{ image: 'ghcr.io/acme/search-gateway:1.8.2' }] }), ctx()), null);
   t.is(plugin.detect(svc('elasticsearch', { labels: { app: 'elasticsearch' }, ports: [['http', 9200]], workloads: [] }), ctx()), null);
 });
+
+test('evidence: an ECK client Service keeps the scheme its port name says (ECK names it after spec.http.tls)', (t) => {
+  const eck = (portName: string) =>
+    svc('plain-es-http', { labels: { 'common.k8s.elastic.co/type': 'elasticsearch', 'elasticsearch.k8s.elastic.co/cluster-name': 'plain' }, ports: [[portName, 9200]], workloads: [{ image: 'docker.elastic.co/elasticsearch/elasticsearch:8.17.0' }] });
+  t.is(plugin.detect(eck('http'), ctx())?.scheme, 'http');
+  t.is(plugin.detect(eck('https'), ctx())?.scheme, 'https');
+});

@@ -28,6 +28,7 @@
 //   OpenSearch      http when DISABLE_SECURITY_PLUGIN or plugins.security.disabled is true, or
 //                   plugins.security.ssl.http.enabled is false (the image's entrypoint, opensearch-build
 //                   docker/release/config/opensearch/opensearch-docker-entrypoint-*.sh); else https (demo certificates)
+//   ECK             the port name (ECK names it after spec.http.tls)
 //   Elasticsearch   xpack.security.http.ssl.enabled true/false decides (the elastic chart's statefulset.yaml sets it
 //                   with createCert); xpack.security.enabled=false: http; else 8.x images https (security
 //                   auto-configuration enables TLS on HTTP), older ones http
@@ -105,6 +106,8 @@ const isFalse = (v: string | undefined) => (v ?? '').trim().toLowerCase() === 'f
 
 function evidenceScheme(s: ServiceView, src: Source | null, port: ServicePort, m: ProductMatch, config: Config): 'http' | 'https' {
   if (isHttpsPort(port) || (port.appProtocol ?? '') !== '') return portScheme(s, port);
+  // ECK names the client port after its TLS setting (`https`, or `http` with selfSignedCertificate.disabled).
+  if (src === 'eck') return scheme(s, src, port, config);
   const { env, image } = m.container;
   if (imageMatches(image, OPENSEARCH_IMAGES) || env.DISABLE_SECURITY_PLUGIN !== undefined || env['plugins.security.disabled'] !== undefined) {
     if (isTrue(env.DISABLE_SECURITY_PLUGIN) || isTrue(env['plugins.security.disabled']) || isFalse(env['plugins.security.ssl.http.enabled'])) return 'http';

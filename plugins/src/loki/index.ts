@@ -77,12 +77,21 @@ function evidenceRole(s: ServiceView, ctx: DetectContext): { role: Role; port: S
   return lokiBehind ? { role: 'gateway', port } : null;
 }
 
+/**
+ * The Loki operator's gateway (component lokistack-gateway, operator/internal/manifests/gateway.go): the LokiStack's
+ * front door, with per-tenant paths that only the LokiStack resource tells; its query path is not an entry beside it
+ * (auth_enabled: a query needs the tenant).
+ */
+function isLokiStackGateway(s: ServiceView, o: ServiceView): boolean {
+  return (labelOrSelector(o, 'app.kubernetes.io/component') === 'lokistack-gateway') && installOf(o) !== undefined && installOf(o) === installOf(s);
+}
+
 function fromEvidence(s: ServiceView, ctx: DetectContext): Detection | null {
   const found = evidenceRole(s, ctx);
   if (found === null) return null;
   const { role: r, port } = found;
   const sameRole = (o: ServiceView, want: Role) => (hasEvidence(o) ? evidenceRole(o, ctx)?.role === want : sameInstallRole(s, o, want)) && sameInstall(s, o);
-  if (r === 'query' && ctx.siblings().some((o) => !isExternalName(o) && !looksHeadless(o) && sameRole(o, 'gateway'))) return null;
+  if (r === 'query' && ctx.siblings().some((o) => !isExternalName(o) && !looksHeadless(o) && (sameRole(o, 'gateway') || isLokiStackGateway(s, o)))) return null;
   if (yieldsToTwin(s, ctx, (o) => sameRole(o, r))) return null;
   const main = r === 'query' ? productContainer(s, LOKI) : undefined;
   const prefix = main ? trimPath(argValue(main.container, 'server.path-prefix')) : '';

@@ -79,3 +79,11 @@ test('evidence: a hand-written single binary with a path prefix; nothing behind 
   t.deepEqual(plugin.detect(s, ctx()), { port: 'http', scheme: 'http', path: '/loki-api', health: { path: '/loki-api/ready' } });
   t.is(plugin.detect(svc('loki', { labels: l(undefined), ports: [['http-metrics', 3100]], workloads: [] }), ctx()), null);
 });
+
+test("evidence: a LokiStack's query-frontend is no entry beside the operator's gateway (tenants: queries need one)", (t) => {
+  const lbl = (c: string) => ({ 'app.kubernetes.io/name': 'lokistack', 'app.kubernetes.io/instance': 'logs', 'app.kubernetes.io/component': c });
+  const qf = svc('logs-query-frontend-http', { labels: lbl('query-frontend'), ports: [['metrics', 3100]], workloads: [{ image: 'docker.io/grafana/loki:3.4.2', args: ['-target=query-frontend'] }] });
+  const gw = svc('logs-gateway-http', { labels: lbl('lokistack-gateway'), ports: [['public', 8080], ['metrics', 8081]], workloads: [{ image: 'quay.io/observatorium/api:latest' }] });
+  t.is(plugin.detect(qf, ctx([gw])), null);
+  t.truthy(plugin.detect(qf, ctx([])));
+});
