@@ -6,7 +6,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { KubeConfig, KubernetesObjectApi, PatchStrategy, CoreV1Api } from '@kubernetes/client-node';
+import { ApisApi, KubeConfig, KubernetesObjectApi, PatchStrategy, CoreV1Api } from '@kubernetes/client-node';
 import { parseConfig } from '../../core/src/config/load.js';
 import { OPERATOR_KINDS } from '../../core/src/discovery/operators.js';
 import { Authorizer } from '../../core/src/emulator/rbac.js';
@@ -685,9 +685,15 @@ if (e2eKubeconfig) {
     }
     if (created) t.teardown(async () => void (await core.deleteNamespace({ name: NS }).catch(() => undefined)));
     const client = KubernetesObjectApi.makeApiClient(kc);
+    // Kubernetes < 1.21 serves PodDisruptionBudget only as policy/v1beta1 (kube-real is v1.20), with the same
+    // minAvailable and selector. deploy/ stays on policy/v1; only this test translates, and only for such a server.
+    const policy = (await kc.makeApiClient(ApisApi).getAPIVersions()).groups.find((g) => g.name === 'policy');
+    const served = (version: string) => policy?.versions.some((v) => v.version === version) === true;
+    const legacyPdb = !served('v1') && served('v1beta1');
+    const asServed = (o: KObject): KObject => (legacyPdb && o.kind === 'PodDisruptionBudget' && o.apiVersion === 'policy/v1' ? { ...o, apiVersion: 'policy/v1beta1' } : o);
     const seen = new Set<string>();
     for (const v of variants.filter((x) => x.name === 'base' || x.name.startsWith('component '))) {
-      for (const o of v.objects) {
+      for (const o of v.objects.map(asServed)) {
         if (seen.has(JSON.stringify(o))) continue;
         seen.add(JSON.stringify(o));
         try {
@@ -698,7 +704,17 @@ if (e2eKubeconfig) {
       }
     }
     if (kubectl) {
-      const r = spawnSync('kubectl', ['--kubeconfig', e2eKubeconfig, 'apply', '--server-side', '--dry-run=server', '-k', deployDir], { encoding: 'utf8' });
+      const apply = ['--kubeconfig', e2eKubeconfig, 'apply', '--server-side', '--dry-run=server'];
+      let r;
+      if (legacyPdb) {
+        const built = spawnSync('kubectl', ['kustomize', deployDir], { encoding: 'utf8' });
+        t.is(built.status, 0, built.stderr);
+        const pdb = /^apiVersion: policy\/v1\nkind: PodDisruptionBudget$/m;
+        t.regex(built.stdout, pdb);
+        r = spawnSync('kubectl', [...apply, '-f', '-'], { encoding: 'utf8', input: built.stdout.replace(pdb, 'apiVersion: policy/v1beta1\nkind: PodDisruptionBudget') });
+      } else {
+        r = spawnSync('kubectl', [...apply, '-k', deployDir], { encoding: 'utf8' });
+      }
       t.is(r.status, 0, r.stderr);
     }
     t.pass();
