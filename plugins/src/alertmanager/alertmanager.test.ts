@@ -62,3 +62,10 @@ test('evidence: an alertmanager-named Service running something else, or nothing
   t.is(plugin.detect(svc('alertmanager', { labels, ports: [['http', 9093]], workloads: [{ image: 'ghcr.io/acme/alert-relay:2.0' }] }), ctx()), null);
   t.is(plugin.detect(svc('alertmanager', { labels, ports: [['http', 9093]], workloads: [] }), ctx()), null);
 });
+
+test("evidence: an Alertmanager resource's web TLS (spec.tls of the host's projection) makes its own port https", (t) => {
+  const resource = (tls: boolean) => ({ apiVersion: 'monitoring.coreos.com/v1', kind: 'Alertmanager', name: 'main', namespace: 'default', spec: { tls, path: '' }, via: 'ownerReference' });
+  const s = (tls: boolean) => svc('alertmanager-main', { ports: [['web', 9093, { targetPort: 'web' }]], workloads: [{ image: 'quay.io/prometheus/alertmanager:v0.28.1', ports: [['web', 9093]] }], resources: [resource(tls)] });
+  t.is(plugin.detect(s(true), ctx())?.scheme, 'https');
+  t.is(plugin.detect(s(false), ctx())?.scheme, 'http');
+});

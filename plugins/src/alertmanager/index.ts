@@ -33,7 +33,7 @@ import {
   hasEvidence,
   workloads,
 } from '@kubernaut/toolset-sdk';
-import { portOnto, productContainer, reaches, routePrefix } from '../shared/evidence.js';
+import { operatorScheme, portOnto, productContainer, reaches, routePrefix } from '../shared/evidence.js';
 import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
@@ -76,7 +76,8 @@ export default defineDetector({
     if (yieldsToTwin(service, ctx, (o) => isAlertmanager(o) && apiPort(o) !== undefined)) return null;
     const main = evidence ? productContainer(service, ALERTMANAGER) : undefined;
     const prefix = main ? routePrefix(main.container) : '';
-    return { port: portRef(port), scheme: portScheme(service, port), ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/-/healthy` } };
+    const scheme = evidence ? operatorScheme(service, port, ALERTMANAGER, ['Alertmanager', 'VMAlertmanager'], portScheme(service, port)) : portScheme(service, port);
+    return { port: portRef(port), scheme, ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/-/healthy` } };
   },
   toolsets(found): Record<string, ToolsetEntry> {
     const prefix = found.path === '/' ? '' : found.path;

@@ -52,7 +52,7 @@ import {
   imageMatches,
   parseImage,
 } from '@kubernaut/toolset-sdk';
-import { portOnto, productContainer, reaches } from '../shared/evidence.js';
+import { operatorScheme, portOnto, productContainer, reaches } from '../shared/evidence.js';
 import type { Product, ProductMatch } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
@@ -140,7 +140,8 @@ function fromEvidence(s: ServiceView, ctx: DetectContext<Config>): Detection | n
   if (yieldsToTwin(s, ctx, (o) => (hasEvidence(o) ? evidenceMatch(o) !== null : source(o) !== null && apiPort(o) !== undefined))) return null;
   if (laterNodeGroup(s, found.match, ctx)) return null;
   const { port, match } = found;
-  return { port: portRef(port), scheme: evidenceScheme(s, source(s), port, match, ctx.config ?? {}), health: { path: '/_cluster/health' } };
+  const scheme = operatorScheme(s, port, SEARCH, ['Elasticsearch', 'OpenSearchCluster'], evidenceScheme(s, source(s), port, match, ctx.config ?? {}));
+  return { port: portRef(port), scheme, health: { path: '/_cluster/health' } };
 }
 
 function apiPort(s: ServiceView): ServicePort | undefined {

@@ -28,7 +28,7 @@ import {
   hasEvidence,
   workloads,
 } from '@kubernaut/toolset-sdk';
-import { portOnto, productContainer, reaches, urlPath } from '../shared/evidence.js';
+import { operatorScheme, portOnto, productContainer, reaches, urlPath } from '../shared/evidence.js';
 import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
@@ -67,7 +67,8 @@ export default defineDetector({
     if (yieldsToTwin(service, ctx, (o) => isGrafana(o) && apiPort(o) !== undefined)) return null;
     const env = evidence ? (productContainer(service, GRAFANA)?.container.env ?? {}) : {};
     const prefix = (env.GF_SERVER_SERVE_FROM_SUB_PATH ?? '').toLowerCase() === 'true' ? urlPath(env.GF_SERVER_ROOT_URL) : '';
-    const scheme = (env.GF_SERVER_PROTOCOL ?? '').toLowerCase() === 'https' ? 'https' : portScheme(service, port);
+    const base = (env.GF_SERVER_PROTOCOL ?? '').toLowerCase() === 'https' ? 'https' : portScheme(service, port);
+    const scheme = evidence ? operatorScheme(service, port, GRAFANA, ['Grafana'], base) : base;
     return { port: portRef(port), scheme, ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/api/health` } };
   },
   toolsets(found): Record<string, ToolsetEntry> {

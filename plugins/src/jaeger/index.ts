@@ -31,7 +31,7 @@ import {
   workloads,
   argValue,
 } from '@kubernaut/toolset-sdk';
-import { portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
+import { operatorScheme, portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
 import type { Product } from '../shared/evidence.js';
 import type { Detection, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
@@ -53,7 +53,7 @@ function fromEvidence(s: ServiceView): Detection | null {
   const c = main.container;
   const prefix = trimPath(argValue(c, 'query.base-path') ?? c.env.QUERY_BASE_PATH);
   const tls = (argValue(c, 'query.http.tls.enabled') ?? c.env.QUERY_HTTP_TLS_ENABLED ?? '').toLowerCase() === 'true' || argValue(c, 'query.http.tls.enabled') === '';
-  return { port: portRef(port), scheme: tls ? 'https' : portScheme(s, port), ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/` } };
+  return { port: portRef(port), scheme: operatorScheme(s, port, JAEGER, ['Jaeger'], tls ? 'https' : portScheme(s, port)), ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/` } };
 }
 
 function isJaegerQuery(s: ServiceView): boolean {

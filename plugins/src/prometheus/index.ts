@@ -51,7 +51,7 @@ import {
   installOf,
 } from '@kubernaut/toolset-sdk';
 import type { ContainerEvidence, Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
-import { landing, portOnto, productContainer, reaches, routePrefix, subcommand, trimPath } from '../shared/evidence.js';
+import { landing, operatorScheme, portOnto, productContainer, reaches, routePrefix, subcommand, trimPath } from '../shared/evidence.js';
 import type { Product, ProductMatch } from '../shared/evidence.js';
 
 type Flavor = 'prometheus' | 'thanos' | 'victoria' | 'vmselect' | 'mimir';
@@ -205,6 +205,7 @@ function fromEvidence(s: ServiceView, ctx: DetectContext): Detection | null {
   if (yieldsToTwin(s, ctx, same)) return null;
   const d = detection(s, role, port);
   if (role.match !== undefined) {
+    d.scheme = operatorScheme(s, port, PRODUCTS[role.flavor], ['Prometheus', 'VMSingle', 'VMCluster'], d.scheme === 'https' ? 'https' : 'http');
     const c = role.match.container;
     // The prefix the product serves under (health paths move with it).
     const prefix = role.flavor === 'victoria' || role.flavor === 'vmselect' ? trimPath(argValue(c, 'http.pathPrefix')) : role.flavor === 'mimir' ? trimPath(argValue(c, 'server.path-prefix')) : routePrefix(c);

@@ -199,3 +199,17 @@ test("evidence: OpenShift's thanos-querier (release image, thanos-query containe
   // The same release image named otherwise (a config reloader) is nothing.
   t.is(plugin.detect(svc('x', { ports: [['web', 9091]], workloads: [{ name: 'config-reloader', image }] }), ctx()), null);
 });
+
+test("evidence: a Prometheus resource's TLS applies to its own port, not to a proxy's in front of it", (t) => {
+  const resource = (tls: boolean) => ({ apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', name: 'k8s', namespace: 'default', spec: { tls, path: '' }, via: 'ownerReference' });
+  const direct = svc('prometheus-operated', { ports: [['web', 9090, { targetPort: 'web' }]], workloads: [{ image: 'quay.io/prometheus/prometheus:v3.4.1', ports: [['web', 9090]] }], resources: [resource(true)] });
+  t.is(plugin.detect(direct, ctx())?.scheme, 'https');
+  const image = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:2c3d';
+  const proxied = svc('prometheus-k8s', {
+    annotations: { 'service.beta.openshift.io/serving-cert-secret-name': 'prometheus-k8s-tls' },
+    ports: [['web', 9091, { targetPort: 'web' }]],
+    workloads: [{ name: 'prometheus', image, ports: [], sidecars: [{ name: 'kube-rbac-proxy-web', image, ports: [{ name: 'web', containerPort: 9091 }] }] }],
+    resources: [resource(false)],
+  });
+  t.is(plugin.detect(proxied, ctx())?.scheme, 'https');
+});

@@ -1,7 +1,7 @@
 // What the built-in detectors ask of workload evidence (SDK API version 2): which container runs the product, where
 // a Service port lands, and the prefixes the product's own flags and settings give it. Bundled into each detector
 // that imports it (this directory has no index.ts, so it is no detector of its own).
-import { argValue, containerPortFor, imageMatches, workloads } from '@kubernaut/toolset-sdk';
+import { argValue, containerPortFor, imageMatches, isHttpsPort, workloads } from '@kubernaut/toolset-sdk';
 import type { ContainerEvidence, ServicePort, ServiceView, WorkloadEvidence } from '@kubernaut/toolset-sdk';
 
 /** How a product's containers are recognised. */
@@ -118,4 +118,21 @@ export function routePrefix(c: ContainerEvidence): string {
   const prefix = argValue(c, 'web.route-prefix');
   if (prefix !== undefined) return trimPath(prefix);
   return urlPath(argValue(c, 'web.external-url'));
+}
+
+/**
+ * The scheme an operator's custom resource gives the product's own web server (`spec.tls` of the host's projection,
+ * the operator's defaults applied: Prometheus/Alertmanager web.tlsConfig, VictoriaMetrics -tls, Grafana
+ * server.protocol, ECK/OpenSearch HTTP TLS…), for a port that lands on the product's container itself (not on a
+ * proxy in front of it, which has its own TLS); `fallback` when the port's name or appProtocol says, or no resource
+ * of these kinds tells.
+ */
+export function operatorScheme(s: ServiceView, port: ServicePort, p: Product, kinds: readonly string[], fallback: 'http' | 'https'): 'http' | 'https' {
+  if (isHttpsPort(port) || (port.appProtocol ?? '') !== '') return fallback;
+  const hit = containerPortFor(s, port.name ?? port.port);
+  if (hit !== undefined && !runs(hit.container, p)) return fallback;
+  for (const r of s.evidence?.resources ?? []) {
+    if (kinds.includes(r.kind) && typeof r.spec.tls === 'boolean') return r.spec.tls ? 'https' : 'http';
+  }
+  return fallback;
 }

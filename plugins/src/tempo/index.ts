@@ -33,7 +33,7 @@ import {
   workloads,
   argValue,
 } from '@kubernaut/toolset-sdk';
-import { portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
+import { operatorScheme, portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
 import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
@@ -81,7 +81,8 @@ export default defineDetector({
       const same = (o: ServiceView) => sameInstall(service, o) && (hasEvidence(o) ? evidenceRole(o)?.role === found.role : role(o) === found.role && apiPort(o, found.role) !== undefined);
       if (yieldsToTwin(service, ctx, same)) return null;
       const { port, prefix } = found;
-      return { port: portRef(port), scheme: portScheme(service, port), ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/ready` } };
+      const scheme = operatorScheme(service, port, TEMPO, ['TempoStack', 'TempoMonolithic'], portScheme(service, port));
+      return { port: portRef(port), scheme, ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/ready` } };
     }
     const r = role(service);
     if (r === null) return null;
