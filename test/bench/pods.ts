@@ -256,6 +256,26 @@ async function resyncWithPods(log: (m: string) => void): Promise<Record<string, 
     runs.push(msSince(t));
     detected = results.filter((r) => r.detected).length;
   }
+  // The same Services without evidence, in the same run (the machine's load applies to both alike).
+  const plainOpts = { namespaceServices: (ns: string) => byNs.get(ns) ?? [] };
+  await detectServices(views, detectors, plainOpts);
+  const plainRuns: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    t = process.hrtime.bigint();
+    await detectServices(views, detectors, plainOpts);
+    plainRuns.push(msSince(t));
+  }
+  // Where the time goes with evidence: each detector alone, with and without it.
+  const perDetector: Record<string, { plain_ms: number; with_pods_ms: number }> = {};
+  const withViews = views.map(withEvidence);
+  for (const d of detectors) {
+    t = process.hrtime.bigint();
+    await detectServices(views, [d], plainOpts);
+    const plainMs = msSince(t);
+    t = process.hrtime.bigint();
+    await detectServices(withViews, [d], { namespaceServices: (ns) => (byNs.get(ns) ?? []).map(withEvidence) });
+    perDetector[d.name] = { plain_ms: round(plainMs), with_pods_ms: round(msSince(t)) };
+  }
   t = process.hrtime.bigint();
   for (const v of views) index.evidenceFor(v);
   const evidenceMs = msSince(t);
@@ -267,6 +287,10 @@ async function resyncWithPods(log: (m: string) => void): Promise<Record<string, 
     resync_10k_with_pods_ms: round(percentile(sorted, 50)),
     resync_10k_with_pods_runs_ms: runs.map((x) => round(x)),
     with_pods_detected: detected,
+    resync_10k_without_pods_same_run_ms: round(percentile([...plainRuns].sort((x, y) => x - y), 50)),
+    with_pods_payload_bytes: Buffer.byteLength(JSON.stringify(views.map(withEvidence))),
+    without_pods_payload_bytes: Buffer.byteLength(JSON.stringify(views)),
+    with_pods_per_detector: perDetector,
     with_pods_evidence_for_10k_ms: round(evidenceMs),
     with_pods_index_build_ms: round(indexMs),
     with_pods_index: size,
