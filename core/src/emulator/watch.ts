@@ -48,6 +48,14 @@ export interface WatchStreamStats {
 }
 
 const SLOW_CONSUMER_BYTES = 64 * 1024 * 1024;
+/**
+ * The watch cache gives each watcher a small buffer (10 events for a cluster-wide watch) and, when one cannot take an
+ * event, waits at most its share of a 100 ms budget, then closes that watcher (k8s.io/apiserver
+ * pkg/storage/cacher/cacher.go dispatchEvent -> cacheWatcher.add -> forget; time_budget.go maxBudget): a client whose
+ * event loop stalls in a burst is dropped and resumes from its resourceVersion. Here a response never blocks, so
+ * "cannot take an event" is: the socket took no more (write() asked to wait) and has not drained for this long.
+ */
+const SLOW_CONSUMER_MS = 100;
 
 class WatchStream {
   stalled = false;
@@ -55,6 +63,9 @@ class WatchStream {
   silentBookmarks = 0;
   private endPending = false;
   private closed = false;
+  /** Since when the socket has been backed up (write() asked to wait, no 'drain' since, counted from the next turn). */
+  private blockedSince: number | undefined;
+  private blocked = false;
   private readonly missed: string[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   unsubscribe: () => void = () => {};
@@ -64,6 +75,10 @@ class WatchStream {
     private readonly onClose: (s: WatchStream) => void,
   ) {
     res.on('close', () => this.cleanup());
+    res.on('drain', () => {
+      this.blocked = false;
+      this.blockedSince = undefined;
+    });
   }
 
   write(type: WatchEventType, object: JsonObject): void {
@@ -77,13 +92,21 @@ class WatchStream {
       this.missed.push(line);
       return;
     }
-    // Like the watch cache, give up on a consumer that stopped reading instead of buffering forever.
-    if (this.res.writableLength > SLOW_CONSUMER_BYTES) {
+    // Like the watch cache, give up on a consumer that stopped reading instead of buffering forever: what was
+    // written still reaches it, then the end.
+    if (this.res.writableLength > SLOW_CONSUMER_BYTES || (this.blockedSince !== undefined && Date.now() - this.blockedSince > SLOW_CONSUMER_MS)) {
       this.end();
       return;
     }
     this.sent++;
-    this.res.write(line);
+    if (!this.res.write(line) && !this.blocked) {
+      this.blocked = true;
+      // The clock starts once this process has had a turn to flush (a burst of writes from one synchronous loop, or
+      // a replay, is this side's pace, not the client's).
+      setImmediate(() => {
+        if (this.blocked) this.blockedSince ??= Date.now();
+      });
+    }
   }
 
   get held(): number {
