@@ -28,6 +28,14 @@ for (const file of fixtureFiles(dir)) {
   });
 }
 
+// Small batches run on the daemon's thread, large ones on isolate threads: the evidence must cross into the isolates
+// intact (the view is copied in) and the sibling rules (Thanos in front, gateways, node groups) say the same there.
+test('every evidence fixture: the same detections on isolate threads', async (t) => {
+  for (const file of fixtureFiles(dir)) {
+    t.deepEqual(normalise(await detectFile(path.join(dir, file), false, { syncBatchMax: 0 })), normalise(expected[file] ?? []), file);
+  }
+});
+
 test('the evidence set scores F1 and URL accuracy 1 with evidence, and metadata alone cannot (it is a held-out set)', async (t) => {
   const withEvidence = await evaluate(dir);
   t.is(withEvidence.f1, 1);

@@ -45,10 +45,10 @@ export function readExpected(dir: string): Record<string, Expected[]> {
 }
 
 /** Detects one dump file; `servicesOnly` drops its Pods and EndpointSlices (what metadata alone gives). */
-export async function detectFile(file: string, servicesOnly = false): Promise<DetectionRecord[]> {
+export async function detectFile(file: string, servicesOnly = false, limits: Partial<typeof GENEROUS> = {}): Promise<DetectionRecord[]> {
   const read = parseManifests(readFileSync(file, 'utf8'), file);
   const withEvidence = !servicesOnly && (read.pods.length > 0 || read.endpointSlices.length > 0);
-  const report = await detectOfflineReport(read.services, { limits: GENEROUS, ...(withEvidence ? { evidence: evidenceFrom(read.pods, read.endpointSlices) } : {}) });
+  const report = await detectOfflineReport(read.services, { limits: { ...GENEROUS, ...limits }, ...(withEvidence ? { evidence: evidenceFrom(read.pods, read.endpointSlices) } : {}) });
   // A score over a partial set of detectors would be wrong, not low: say so (plugins/dist is rebuilt by
   // `npm run build`, which empties it first).
   const loaded = report.plugins.filter((p) => p.source === 'builtin' && p.status === 'active').map((p) => p.name);
