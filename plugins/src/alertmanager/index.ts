@@ -37,7 +37,7 @@ import { operatorScheme, portOnto, productContainer, reaches, routePrefix } from
 import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
-const ALERTMANAGER: Product = { images: ['prometheus/alertmanager', 'prom/alertmanager', 'bitnami/alertmanager'], names: ['alertmanager'] };
+const ALERTMANAGER: Product = { images: ['prometheus/alertmanager', 'prom/alertmanager', 'bitnami/alertmanager'], names: ['alertmanager'], words: ['alertmanager'] };
 
 /** With evidence: the API port when an Alertmanager runs behind the Service and the port reaches it. */
 function evidencePort(s: ServiceView): ServicePort | undefined {

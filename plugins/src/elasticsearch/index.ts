@@ -83,6 +83,7 @@ const OPENSEARCH_IMAGES = ['opensearchproject/opensearch', 'bitnami/opensearch']
 const SEARCH: Product = {
   images: ['elasticsearch/elasticsearch', 'elastic/elasticsearch', 'library/elasticsearch', 'bitnami/elasticsearch', ...OPENSEARCH_IMAGES],
   names: ['elasticsearch', 'opensearch'],
+  words: ['elasticsearch', 'opensearch'],
 };
 
 /** Excluded by name and labels whatever runs behind: Kibana & co, operators, ECK's non-client Services. */
@@ -109,7 +110,7 @@ function evidenceScheme(s: ServiceView, src: Source | null, port: ServicePort, m
   // ECK names the client port after its TLS setting (`https`, or `http` with selfSignedCertificate.disabled).
   if (src === 'eck') return scheme(s, src, port, config);
   const { env, image } = m.container;
-  if (imageMatches(image, OPENSEARCH_IMAGES) || env.DISABLE_SECURITY_PLUGIN !== undefined || env['plugins.security.disabled'] !== undefined) {
+  if (imageMatches(image, OPENSEARCH_IMAGES) || parseImage(image).repository.endsWith('opensearch') || env.DISABLE_SECURITY_PLUGIN !== undefined || env['plugins.security.disabled'] !== undefined) {
     if (isTrue(env.DISABLE_SECURITY_PLUGIN) || isTrue(env['plugins.security.disabled']) || isFalse(env['plugins.security.ssl.http.enabled'])) return 'http';
     return 'https';
   }

@@ -32,7 +32,7 @@ import { operatorScheme, portOnto, productContainer, reaches, urlPath } from '..
 import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
-const GRAFANA: Product = { images: ['grafana/grafana', 'grafana/grafana-oss', 'grafana/grafana-enterprise', 'bitnami/grafana'], names: ['grafana'] };
+const GRAFANA: Product = { images: ['grafana/grafana', 'grafana/grafana-oss', 'grafana/grafana-enterprise', 'bitnami/grafana'], names: ['grafana'], words: ['grafana'] };
 
 function evidencePort(s: ServiceView): ServicePort | undefined {
   if (workloads(s).length === 0 || mentionsAny(s, NON_API_WORDS) || productContainer(s, GRAFANA) === undefined) return undefined;

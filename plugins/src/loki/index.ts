@@ -52,12 +52,13 @@ const QUERY_TARGETS = ['all', 'read', 'query-frontend'];
 const LOKI: Product = {
   images: LOKI_IMAGES,
   names: ['loki'],
+  words: ['loki'],
   accept: (c) => {
     const t = argValue(c, 'target');
     return t === undefined || QUERY_TARGETS.includes(t);
   },
 };
-const ANY_LOKI: Product = { images: LOKI_IMAGES };
+const ANY_LOKI: Product = { images: LOKI_IMAGES, words: ['loki'] };
 
 /** With evidence: the role and port, or null. The gateway check asks for siblings only for a gateway-labelled Service. */
 function evidenceRole(s: ServiceView, ctx: DetectContext): { role: Role; port: ServicePort } | null {

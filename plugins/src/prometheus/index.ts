@@ -115,10 +115,11 @@ const isAgent = (c: ContainerEvidence) => argValue(c, 'agent') !== undefined || 
 const target = (c: ContainerEvidence) => argValue(c, 'target');
 
 const PRODUCTS: Record<Flavor, Product> = {
-  prometheus: { images: ['prometheus/prometheus', 'prom/prometheus', 'bitnami/prometheus'], names: ['prometheus'], accept: (c) => !isAgent(c) },
+  prometheus: { images: ['prometheus/prometheus', 'prom/prometheus', 'bitnami/prometheus'], names: ['prometheus'], words: ['prometheus'], accept: (c) => !isAgent(c) },
   thanos: {
     images: ['thanos/thanos', 'bitnami/thanos', 'improbable/thanos'],
     names: ['thanos-query', 'thanos-query-frontend'],
+    words: ['thanos'],
     accept: (c) => {
       const mode = subcommand(c, THANOS_MODES);
       return mode === 'query' || mode === 'query-frontend';
@@ -135,7 +136,7 @@ const PRODUCTS: Record<Flavor, Product> = {
   },
 };
 const FLAVORS: readonly Flavor[] = ['prometheus', 'thanos', 'victoria', 'vmselect', 'mimir'];
-const THANOS_SIDECAR: Product = { images: PRODUCTS.thanos.images, names: ['thanos-sidecar'], accept: (c) => subcommand(c, THANOS_MODES) === 'sidecar' };
+const THANOS_SIDECAR: Product = { images: PRODUCTS.thanos.images, names: ['thanos-sidecar'], words: ['thanos'], accept: (c) => subcommand(c, THANOS_MODES) === 'sidecar' };
 
 interface EvidenceRole extends Role {
   /** The product's container; absent for a Mimir/Cortex gateway (nginx). */

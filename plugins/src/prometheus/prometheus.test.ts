@@ -213,3 +213,11 @@ test("evidence: a Prometheus resource's TLS applies to its own port, not to a pr
   });
   t.is(plugin.detect(proxied, ctx())?.scheme, 'https');
 });
+
+test('evidence: a mirrored image named for the product counts (rancher/mirrored-prometheus-prometheus), its tools do not', (t) => {
+  const s = (image: string) => svc('rancher-monitoring-prometheus', { ports: [['http-web', 9090]], workloads: [{ image }] });
+  t.truthy(plugin.detect(s('docker.io/rancher/mirrored-prometheus-prometheus:v2.53.1'), ctx()));
+  for (const image of ['rancher/mirrored-prometheus-alertmanager:v0.27.0', 'rancher/mirrored-prometheus-node-exporter:v1.8.2', 'quay.io/prometheus-operator/prometheus-config-reloader:v0.83.0']) {
+    t.is(plugin.detect(s(image), ctx()), null, image);
+  }
+});

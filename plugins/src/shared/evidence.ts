@@ -1,7 +1,7 @@
 // What the built-in detectors ask of workload evidence (SDK API version 2): which container runs the product, where
 // a Service port lands, and the prefixes the product's own flags and settings give it. Bundled into each detector
 // that imports it (this directory has no index.ts, so it is no detector of its own).
-import { argValue, containerPortFor, imageMatches, isHttpsPort, workloads } from '@kubernaut/toolset-sdk';
+import { argValue, containerPortFor, imageMatches, isHttpsPort, parseImage, workloads } from '@kubernaut/toolset-sdk';
 import type { ContainerEvidence, ServicePort, ServiceView, WorkloadEvidence } from '@kubernaut/toolset-sdk';
 
 /** How a product's containers are recognised. */
@@ -15,15 +15,31 @@ export interface Product {
    * `prometheus`, `alertmanager`, `thanos-query`) is what says it.
    */
   names?: readonly string[];
+  /**
+   * The product's name as the last word of a rebuilt or mirrored image's name (`rancher/mirrored-prometheus-prometheus`,
+   * `registry.corp/mirror/grafana`): the image is the product when its last path segment's last `-` word is one of
+   * these. Tools named after the product end in another word (`prometheus-config-reloader`, `loki-canary`,
+   * `tempo-query`, `grafana-image-renderer`, `elasticsearch-exporter`).
+   */
+  words?: readonly string[];
   /** A further test on the container, e.g. its mode (`thanos query`, `-target=`). */
   accept?: (c: ContainerEvidence) => boolean;
 }
 
 const RELEASE_IMAGES = ['quay.io/openshift-release-dev/ocp-v4.0-art-dev', 'quay.io/openshift-release-dev/ocp-release'];
 
+function lastWord(image: string): string {
+  const repository = parseImage(image).repository;
+  const name = repository.slice(repository.lastIndexOf('/') + 1);
+  return name.slice(name.lastIndexOf('-') + 1);
+}
+
 /** True when the container runs the product. */
 export function runs(c: ContainerEvidence, p: Product): boolean {
-  const byImage = imageMatches(c.image, p.images) || (p.names !== undefined && p.names.includes(c.name) && imageMatches(c.image, RELEASE_IMAGES));
+  const byImage =
+    imageMatches(c.image, p.images) ||
+    (p.names !== undefined && p.names.includes(c.name) && imageMatches(c.image, RELEASE_IMAGES)) ||
+    (p.words !== undefined && p.words.includes(lastWord(c.image)));
   return byImage && (p.accept === undefined || p.accept(c));
 }
 

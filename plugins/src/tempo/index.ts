@@ -47,7 +47,7 @@ function role(s: ServiceView): Role | null {
   return component === 'query-frontend' ? 'query-frontend' : null;
 }
 
-const TEMPO: Product = { images: ['grafana/tempo', 'grafana/enterprise-traces'], names: ['tempo'] };
+const TEMPO: Product = { images: ['grafana/tempo', 'grafana/enterprise-traces'], names: ['tempo'], words: ['tempo'] };
 const SINGLE_TARGETS = ['all', 'scalable-single-binary'];
 
 function evidenceRole(s: ServiceView): { role: Role; port: ServicePort; prefix: string } | null {
