@@ -101,3 +101,18 @@ test('bookmarks keep an idle watch counted alive; without them it is restarted a
   await eventually(() => informer.get('idle/after-stale'));
   t.pass();
 });
+
+test('a listener that throws does not take the change from the listeners after it', async (t) => {
+  const { emu, informer, changed, warnings } = await setup(t, { staleAfterMs: 600_000 });
+  informer.onChange(() => {
+    throw new Error('listener bug');
+  });
+  const after: string[] = [];
+  informer.onChange((keys) => after.push(...keys));
+  informer.start();
+  await informer.waitForSync();
+  emu.create(service('x', 'ns'));
+  await eventually(() => after.includes('ns/x'));
+  t.true(changed.includes('ns/x'));
+  t.true(warnings.some((w) => w.includes('listener failed')));
+});

@@ -173,7 +173,15 @@ export class Informer<T> {
 
   private emit(keys: string[]): void {
     if (keys.length === 0) return;
-    for (const l of [...this.listeners]) l(keys);
+    for (const l of [...this.listeners]) {
+      // client-node's Watch swallows whatever its event callback throws (watch.js: try { callback(…) } catch {}), so
+      // a listener that threw would lose this change for the listeners after it, without a trace.
+      try {
+        l(keys);
+      } catch (err) {
+        this.options.log?.warn('an informer listener failed; the others still get the change', { error: describeError(err), keys: keys.length });
+      }
+    }
   }
 
   /** The watch delivered something (or has just started): it is alive now. */
