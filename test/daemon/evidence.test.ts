@@ -28,7 +28,7 @@ async function daemonWithPlugin(t: ExecutionContext, emulator?: Emulator): Promi
   const pluginsDir = path.join(dir, 'plugins');
   await mkdir(pluginsDir);
   await writeFile(path.join(pluginsDir, 'tsdb.js'), await bundle(dir, 'tsdb', TSDB_PLUGIN));
-  return startDaemon(t, { options: { pluginsDir }, ...(emulator ? { emulator } : {}) });
+  return startDaemon(t, { options: { pluginsDir, workloadEvidence: true }, ...(emulator ? { emulator } : {}) });
 }
 
 function pod(name: string, image: string): Record<string, unknown> {

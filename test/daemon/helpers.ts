@@ -46,6 +46,12 @@ export interface Harness {
  */
 export const TEST_CONFIG: Config = { ...DEFAULT_CONFIG, healthCheck: { ...DEFAULT_CONFIG.healthCheck, timeoutMs: 30_000 } };
 
+/**
+ * Harness daemons run without workload evidence unless a test asks for it (`options: {workloadEvidence: true}`): these
+ * tests seed Services alone, the metadata-only path a cluster without Pod access takes. With evidence on, a Service
+ * whose selector matches no Pod is correctly no entry; the evidence tests (evidence.test.ts, identity…) seed Pods
+ * and EndpointSlices as a real cluster has them.
+ */
 export async function startDaemon(t: ExecutionContext, opts: { config?: Config; emulator?: Emulator; options?: Partial<DaemonOptions> } = {}): Promise<Harness> {
   const emu = opts.emulator ?? (await startEmulator());
   const kc = new KubeConfig();
@@ -60,6 +66,7 @@ export async function startDaemon(t: ExecutionContext, opts: { config?: Config; 
     probeMode: 'proxy',
     log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'error' }),
     timing: { debounceMs: 20, informerBackoff: { baseMs: 20, maxMs: 200 } },
+    workloadEvidence: false,
     ...opts.options,
   });
   await daemon.start();
