@@ -138,6 +138,8 @@ process.on('SIGINT', () => void shutdown());
 
 /** Detection idle, every detected Service has a health result, and the live ConfigMap holds the desired data. */
 async function converged(): Promise<boolean> {
+  // Workload evidence listed (or known to be unavailable): until then detection ran on metadata alone.
+  if (daemon.evidence?.state === 'syncing') return false;
   await daemon.detection.whenIdle();
   const snapshot = daemon.model.snapshot();
   if (!snapshot.detected.every((d) => daemon.health.get(d.key) !== undefined)) return false;
