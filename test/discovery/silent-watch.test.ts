@@ -116,3 +116,19 @@ test('a listener that throws does not take the change from the listeners after i
   t.true(changed.includes('ns/x'));
   t.true(warnings.some((w) => w.includes('listener failed')));
 });
+
+test('a watch request the server never answers is replaced within seconds once changes are pending', async (t) => {
+  const { emu, informer, changed } = await setup(t, { staleAfterMs: 600_000, probeAfterMs: 300, probeGraceMs: 300 });
+  informer.start();
+  await informer.waitForSync();
+  await eventually(() => emu.openWatches() >= 1);
+  // The informer's own watches (timeoutSeconds in the hundreds) get no answer for 20 s; the 1-second progress
+  // checks are answered.
+  emu.faults.latency(20_000, { path: /\/api\/v1\/services\?.*watch=true.*timeoutSeconds=\d{3}/ });
+  emu.faults.dropWatches(); // a clean end: the informer restarts its watch at once, and that request hangs
+  emu.create(service('pending', 'hung'));
+  await eventually(() => informer.stats.silentRestarts >= 1, 15_000);
+  emu.faults.latency(0);
+  await eventually(() => informer.get('hung/pending'));
+  t.is(changed.filter((k) => k === 'hung/pending').length, 1);
+});

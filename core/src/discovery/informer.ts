@@ -108,6 +108,8 @@ export class Informer<T> {
   /** Quiet time before the next progress check; doubles while checks find nothing. */
   private probeDelay: number;
   private probing = false;
+  /** The generation whose watch was started (answered or not): progress checks apply to it. */
+  private watchGen = -1;
   /** The last list/watch failure, cleared by the next successful list or event (readiness reads it). */
   lastError: string | undefined;
 
@@ -220,7 +222,9 @@ export class Informer<T> {
       void this.run(false);
       return;
     }
-    if (this.options.source.probe && !this.probing && this.handle !== undefined && quiet >= this.probeDelay) {
+    // Also while the watch request has not been answered yet (a watch started but no response): that hangs as
+    // silently as a dead stream, and a clean close restarts a watch without a word.
+    if (this.options.source.probe && !this.probing && this.watchGen === this.generation && quiet >= this.probeDelay) {
       void this.probe();
       return;
     }
@@ -296,6 +300,7 @@ export class Informer<T> {
       if (relist || this.resourceVersion === '') await this.doList();
       if (gen !== this.generation || !this.running) return;
       this.delivered = 0;
+      this.watchGen = gen;
       this.touch();
       this.scheduleWatchdog(); // for this watch's generation
       const handle = await this.options.source.watch(
