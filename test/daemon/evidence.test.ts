@@ -137,3 +137,18 @@ test('--workload-evidence=false: no Pod or EndpointSlice is read', async (t) => 
   t.is(h.daemon.evidence, undefined);
   await eventually(() => published(h, 'labelled'));
 });
+
+test('a server that does not serve discovery.k8s.io/v1 EndpointSlices (Kubernetes < 1.21): evidence off with a warning, the ConfigMap is still written', async (t) => {
+  const emu = await startEmulator();
+  t.teardown(() => emu.stop());
+  // What a v1.20 API server answers for the v1 path (seen against kube-real): 404 on every list and watch.
+  emu.faults.failNext(Number.MAX_SAFE_INTEGER, 404, { path: /^\/apis\/discovery\.k8s\.io\/v1\/endpointslices/, message: 'the server could not find the requested resource' });
+  emu.create(service('labelled', 'apps', { 'test/tsdb': 'yes' }));
+  const be = await backend(t);
+  emu.registerProxyTarget({ namespace: 'apps', name: 'labelled', port: 'http', url: be.url });
+
+  const h = await daemonWithPlugin(t, emu);
+  t.is(h.daemon.evidence?.state, 'forbidden', 'evidence is known to be unavailable, not still syncing');
+  await eventually(() => published(h, 'labelled'));
+  t.is(h.daemon.readiness().ready, true);
+});

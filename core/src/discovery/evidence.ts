@@ -31,6 +31,16 @@ export type EvidenceChange = readonly string[] | 'all';
 
 export type EvidenceState = 'syncing' | 'active' | 'forbidden';
 
+/**
+ * Evidence cannot be had: 403 (RBAC forbids it) or 404 (the server does not serve the API, e.g. discovery.k8s.io/v1
+ * EndpointSlices before Kubernetes 1.21). Either way the daemon must run on metadata, not wait for a list that never
+ * comes (seen on a real v1.20 API server: the first sync never finished and no ConfigMap was written).
+ */
+function unavailable(err: unknown): boolean {
+  const code = statusCode(err);
+  return code === 403 || code === 404;
+}
+
 function statusCode(err: unknown): number | undefined {
   const e = err as { statusCode?: unknown; code?: unknown } | null;
   if (e === null || typeof e !== 'object') return undefined;
@@ -161,10 +171,10 @@ export class WorkloadEvidence {
     this.cache.invalidate([key]);
   }
 
-  /** Wraps a source so a 403 is noticed (and the list that follows it clears it). */
+  /** Wraps a source so a 403 (or a 404: the API not served) is noticed (and the list that follows it clears it). */
   private guarded(resource: 'pods' | 'endpointslices', source: InformerSource): InformerSource {
     const fail = (err: unknown): never => {
-      if (statusCode(err) === 403) this.setForbidden(resource, true, err);
+      if (unavailable(err)) this.setForbidden(resource, true, err);
       throw err;
     };
     return {
@@ -177,7 +187,7 @@ export class WorkloadEvidence {
       },
       watch: (rv, onEvent, onDone) =>
         source.watch(rv, onEvent, (err) => {
-          if (statusCode(err) === 403) this.setForbidden(resource, true, err);
+          if (unavailable(err)) this.setForbidden(resource, true, err);
           onDone(err);
         }).catch(fail),
       ...(source.probe ? { probe: source.probe.bind(source) } : {}),
@@ -190,8 +200,11 @@ export class WorkloadEvidence {
     if (value && !was) {
       if (!this.warned.has(resource)) {
         this.warned.add(resource);
+        const message = (err as Error | undefined)?.message ?? '403 Forbidden';
         this.options.log.warn(
-          `workload evidence off: the daemon may not list ${resource} (${(err as Error | undefined)?.message ?? '403 Forbidden'}); Services are decided from their own metadata. Grant get, list and watch on ${resource === 'pods' ? 'pods' : 'endpointslices.discovery.k8s.io'} (deploy/rbac.yaml), or run with --workload-evidence=false`,
+          statusCode(err) === 404
+            ? `workload evidence off: the API server does not serve ${resource === 'pods' ? 'pods' : 'discovery.k8s.io/v1 endpointslices (Kubernetes before 1.21 serves only v1beta1)'} (${message}); Services are decided from their own metadata, or run with --workload-evidence=false`
+            : `workload evidence off: the daemon may not list ${resource} (${message}); Services are decided from their own metadata. Grant get, list and watch on ${resource === 'pods' ? 'pods' : 'endpointslices.discovery.k8s.io'} (deploy/rbac.yaml), or run with --workload-evidence=false`,
           { resource },
         );
       }
