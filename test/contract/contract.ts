@@ -68,7 +68,9 @@ export function configMapContract(test: TestFn, title: string, connect: (t: Exec
       namespace: ns,
       body: {
         metadata: { name: 'obs-grafana', labels: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': 'obs' } },
-        spec: { selector: { 'app.kubernetes.io/name': 'grafana' }, ports: [{ name: 'service', port: 80, targetPort: 3000, protocol: 'TCP' }] },
+        // No selector: with workload evidence (issue 11) a Service selecting no Pod stays unpublished, and this suite
+        // runs no Pods (a real cluster would start them); a selector-less Service is decided from its own metadata.
+        spec: { ports: [{ name: 'service', port: 80, targetPort: 3000, protocol: 'TCP' }] },
       },
     });
     const url = `http://obs-grafana.${ns}.svc.cluster.local:80`;
