@@ -626,7 +626,9 @@ test('Dockerfile: every COPY source exists in the build context and is not exclu
   }
   // The build really writes the dist directories the runtime stage copies (scripts/build.mjs).
   const build = readFileSync(path.join(repoRoot, 'scripts/build.mjs'), 'utf8');
-  t.regex(build, /buildNodeLibrary\('core',\s*\{[^}]*\bcli:\s*'cli\.ts'/);
+  t.regex(build, /buildNodeLibrary\(\s*'core',\s*\{[^}]*\bcli:\s*'cli\.ts'/);
+  // The worker threads the daemon starts load these from next to the bundle (config/off-thread.ts, reconcile/off-thread.ts).
+  t.regex(build, /buildNodeLibrary\(\s*'core',\s*\{[^}]*'config-worker':\s*'config\/parse-worker\.ts'[^}]*'render-worker':\s*'reconcile\/render-worker\.ts'/);
   t.regex(build, /buildNodeLibrary\('sdk',/);
   t.regex(build, /at\('plugins', 'dist'\)/);
 });
