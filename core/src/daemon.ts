@@ -335,6 +335,11 @@ export class Daemon {
     this.healthTargetsTimer.unref();
   }
 
+  /** Applies a pending (coalesced) health-target update now: for callers that check health right after detection. */
+  flushHealthTargets(): void {
+    this.updateHealthTargets();
+  }
+
   private updateHealthTargets(): void {
     clearTimeout(this.healthTargetsTimer);
     this.healthTargetsTimer = undefined;

@@ -19,7 +19,7 @@ test('--dry-run prints the ConfigMap and its diff and writes nothing; --once wri
   const graf = await backend(t);
   emu.registerProxyTarget({ namespace: 'monitoring', name: 'obs-grafana', port: 'service', url: graf.url });
   emu.create(grafanaService('obs'));
-  const args = ['discover', '--once', '--kubeconfig', kubeconfig, '--plugins-dir', path.join(dir, 'plugins')];
+  const args = ['discover', '--once', '--kubeconfig', kubeconfig, '--plugins-dir', path.join(dir, 'plugins'), '--workload-evidence', 'false'];
 
   const dry = await run(bin, [...args, '--dry-run'], { cwd: repoRoot });
   t.regex(dry.stdout, /# ConfigMap kubernaut-system\/kubernaut-toolset-config as discover would write it \(1 Service\(s\) detected; nothing written\)/);

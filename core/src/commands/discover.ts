@@ -73,7 +73,8 @@ async function discoverOnce(opts: DiscoverOptions): Promise<void> {
   try {
     await daemon.start();
     await daemon.detection.whenIdle();
-    await new Promise((r) => setImmediate(r)); // the model's change signal sets the health targets
+    await new Promise((r) => setImmediate(r)); // the model's change signal has run
+    daemon.flushHealthTargets(); // health targets follow the model coalesced; check what was just detected
     await daemon.health.checkNow();
     let desired;
     try {
