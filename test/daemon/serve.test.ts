@@ -88,7 +88,7 @@ test('two serve processes: only the leader writes; SIGKILL it and the other writ
   const lease = () => emu.get(leaseRef) as { metadata: { resourceVersion: string }; spec: { holderIdentity?: string; renewTime?: string } } | undefined;
   const replica = (id: string) => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const p = start(['serve', '--port', String(port), '--log-format', 'text', '--plugins-dir', path.join(dir, 'plugins'), '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '250ms'], {
+    const p = start(['serve', '--port', String(port), '--log-format', 'text', '--plugins-dir', path.join(dir, 'plugins'), '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '250ms', '--workload-evidence', 'false'], {
       ...process.env,
       DYNAMIC_TOOLSET_KUBECONFIG: kubeconfig,
       POD_NAME: id,
