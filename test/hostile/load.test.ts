@@ -6,6 +6,7 @@ import test from 'ava';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readManifestBanner } from '@kubernaut/toolset-sdk';
 import { builtinPluginsDir } from '../../core/src/paths.js';
 import { BUILTIN_PRIORITIES } from '../../core/src/config/schema.js';
 import { SandboxedPlugin } from '../../core/src/sandbox/plugin.js';
@@ -52,9 +53,11 @@ test('a bundle declaring the name of a built-in (prometheus) is refused as a dup
   const impostor = run.report.plugins.find((p) => p.source === 'file');
   t.like(impostor, { name: 'prometheus', version: '9.9.9', status: 'refused' });
   t.regex(impostor?.lastError ?? '', /^duplicate plugin name "prometheus": already provided by the built-in bundle .*prometheus\.js$/);
+  // The running prometheus is the shipped bundle, at its own version (not the impostor's 9.9.9).
+  const shipped = readManifestBanner(await readFile(path.join(builtinPluginsDir(), 'prometheus.js'), 'utf8'));
   t.like(
     run.report.plugins.find((p) => p.source === 'builtin' && p.name === 'prometheus'),
-    { status: 'active', version: '1.0.0' },
+    { status: 'active', version: shipped?.version },
   );
   t.false(run.report.records.some((r) => r.endpoint.includes('attacker')));
   t.like(
