@@ -274,7 +274,15 @@ async function reconcileRun(env: Env, opts: ClusterOptions, extra: number, shipp
     for (const [k, debounce] of debounceRuns.entries()) {
       const configMap = `bench-reconcile-${extra}-${k}`;
       const changes = debounce === undefined ? opts.changes : Math.max(50, Math.floor(opts.changes / 2));
-      daemon = await startDaemon(env, `reconcile-${extra}`, emu.kubeconfig, ['--configmap', configMap, ...(debounce !== undefined ? ['--debounce-ms', String(debounce)] : [])]);
+      // Services alone (no Pods behind them): the metadata-only path, as before evidence; a Pod change's latency is
+      // the pods part's reconcile.pod_change_to_configmap_p99_ms. With evidence on, these Pod-less Services are no entry.
+      daemon = await startDaemon(env, `reconcile-${extra}`, emu.kubeconfig, [
+        '--configmap',
+        configMap,
+        '--workload-evidence',
+        'false',
+        ...(debounce !== undefined ? ['--debounce-ms', String(debounce)] : []),
+      ]);
       opts.log(`reconcile: ${extra} Services, debounce ${debounce ?? 'default'}: daemon ready in ${String(daemon.ready.startup_ms)} ms, ${changes} changes…`);
       const run = await changeToConfigMap(emu.kubeconfig, configMap, changes, debounce ?? shippedDebounce, 150_000);
       out.push({ ...summarise(run), services: Number(daemon.ready.services), detected: Number(daemon.ready.detected), configmap_bytes: Number(daemon.ready.configmap_bytes) });

@@ -43,6 +43,8 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'error' },
     'ready-timeout-ms': { type: 'string', default: '300000' },
     'plugins-dir': { type: 'string', default: '/nonexistent-plugins-dir' },
+    // As `serve --workload-evidence`: false runs the metadata-only path (no Pod or EndpointSlice informers).
+    'workload-evidence': { type: 'string', default: 'true' },
   },
   strict: true,
 });
@@ -79,6 +81,7 @@ const daemon = new Daemon({
   log,
   observers: { plugins: metrics.pluginObserver(), engine: metrics.engineObserver(), health: metrics.healthObserver(), reconciler: metrics.reconcilerObserver() },
   ...(debounceMs !== undefined ? { timing: { debounceMs } } : {}),
+  workloadEvidence: values['workload-evidence'] !== 'false',
 });
 const reloader = new ConfigReloader({
   source: fileConfigSource(configFile),
