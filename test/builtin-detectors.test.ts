@@ -2,6 +2,7 @@
 // test/fixtures/charts/*.yaml: one chart install per file; expected.yaml: exactly what the built-in set reports.
 // test/fixtures/negative/*.yaml: Services that must yield no detection at all.
 import { detectOffline } from '../core/src/detection/offline.js';
+import type { DetectionRecord } from '../core/src/detection/offline.js';
 import { DEFAULT_LIMITS } from '../core/src/sandbox/plugin.js';
 import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -19,14 +20,7 @@ import jaeger from '../plugins/src/jaeger/index.js';
 import elasticsearch from '../plugins/src/elasticsearch/index.js';
 import victorialogs from '../plugins/src/victorialogs/index.js';
 
-interface Rec {
-  namespace: string;
-  name: string;
-  type: string;
-  detector: string;
-  endpoint: string;
-  healthPath: string | null;
-}
+type Rec = DetectionRecord;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const chartsDir = path.join(here, 'fixtures', 'charts');

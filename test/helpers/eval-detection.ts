@@ -9,14 +9,8 @@ import type { DetectionRecord } from '../../core/src/detection/offline.js';
 import { parseManifests } from '../../core/src/detection/manifests.js';
 import { DEFAULT_LIMITS } from '../../core/src/sandbox/plugin.js';
 
-export interface Expected {
-  namespace: string;
-  name: string;
-  type: string;
-  detector: string;
-  endpoint: string;
-  healthPath: string | null;
-}
+/** One expected detection: the shape `detect --manifests` reports. */
+export type Expected = DetectionRecord;
 
 export interface FileScore {
   file: string;

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { ServiceEvidence } from '@kubernaut/toolset-sdk';
 import { detectOfflineReport, evidenceFrom } from '../detection/offline.js';
 import type { EvidenceSource, OfflineReport } from '../detection/offline.js';
-import type { TraceStep } from '../detection/engine.js';
+import { explainStep } from '../detection/explain.js';
 import { ignoredSummary, readManifests, ManifestError } from '../detection/manifests.js';
 import { describeError } from '../kube/errors.js';
 import { createLogger } from '../log.js';
@@ -151,21 +151,6 @@ interface Explained {
   evidence: ReturnType<typeof explainEvidence>;
 }
 
-function explainStep(step: TraceStep): Record<string, unknown> {
-  switch (step.outcome) {
-    case 'skipped':
-      return { detector: step.detector, outcome: 'skipped', reason: step.reason, detail: step.detail };
-    case 'rejected':
-    case 'failed':
-      return { detector: step.detector, outcome: step.outcome, error_type: step.errorType, reason: step.reason };
-    case 'detected':
-      return { detector: step.detector, outcome: 'detected', endpoint: step.url };
-    case 'not-reached':
-      return { detector: step.detector, outcome: 'not-reached', detail: `claimed first by ${step.claimedBy}` };
-    default:
-      return { detector: step.detector, outcome: 'none' };
-  }
-}
 
 /** The evidence a Service was decided with, compact: owner, ready/pods, each container's image, ports, kept args and env. */
 export function explainEvidence(e: ServiceEvidence | undefined): { note: string } | { workloads: unknown[]; resources: unknown[] } {

@@ -5,6 +5,7 @@ import type { Context, Next } from 'koa';
 import type { Daemon } from '../../daemon.js';
 import type { ConfigReloader, ReloadOutcome } from '../../config/reloader.js';
 import type { DetectedService, TraceStep } from '../../detection/engine.js';
+import { explainStep } from '../../detection/explain.js';
 import type { IdentityLeftOut } from '../../health/identity.js';
 import type { HealthResult } from '../../health/types.js';
 import { HttpProblem } from '../problem.js';
@@ -85,28 +86,6 @@ function queryString(ctx: Context, name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-function explainStep(step: TraceStep): Record<string, unknown> {
-  switch (step.outcome) {
-    case 'skipped':
-      return { detector: step.detector, outcome: 'skipped', reason: step.reason, detail: step.detail };
-    case 'rejected':
-    case 'failed':
-      return {
-        detector: step.detector,
-        outcome: step.outcome,
-        error_type: step.errorType,
-        reason: step.reason,
-        // The Service's own text made the answer invalid (sandbox/validate.ts): the fix is in the Service.
-        ...(step.errorType === 'input' ? { detail: "the Service's own annotations or labels made this answer invalid (see reason): fix the Service; this does not count against the detector" } : {}),
-      };
-    case 'detected':
-      return { detector: step.detector, outcome: 'detected', endpoint: step.url };
-    case 'not-reached':
-      return { detector: step.detector, outcome: 'not-reached', detail: `claimed first by ${step.claimedBy}` };
-    default:
-      return { detector: step.detector, outcome: 'none', detail: 'answered "not mine"' };
-  }
-}
 
 export function apiRoutes({ daemon, reloader }: ApiSources): Router {
   const router = new Router({ prefix: '/api/v1' });
