@@ -194,6 +194,12 @@ type HeapStats = { total_physical_size: number; externally_allocated_size?: numb
  * Diagnostic only: the plugin isolates' heap pages physically committed (what they add to RSS), read through the
  * sandbox's private fields; undefined if those change shape. Called only when the daemon is idle.
  */
+/** Anonymous RSS after the collection (what the heap and malloc keep). */
+function procStatusAfter(): { rssAnonAfterGc?: number } {
+  const s = procStatus();
+  return s.rssAnon === undefined ? {} : { rssAnonAfterGc: s.rssAnon };
+}
+
 async function isolateCommitted(): Promise<number | undefined> {
   let total = 0;
   for (const d of daemon.registry.detectors()) {
@@ -223,7 +229,7 @@ async function measure(): Promise<Record<string, unknown>> {
   await sleep(10);
   gc();
   const after = process.memoryUsage();
-  return { gc: true, ...asIs, rssAfterGc: after.rss, heapUsedAfterGc: after.heapUsed };
+  return { gc: true, ...asIs, rssAfterGc: after.rss, heapUsedAfterGc: after.heapUsed, heapTotalAfterGc: after.heapTotal, ...procStatusAfter() };
 }
 
 async function resync(): Promise<Record<string, unknown>> {

@@ -4,6 +4,8 @@
 //                                          detection and ConfigMap write, with 10,000 Services and 50,000 Pods (5 per
 //                                          Service, one ReplicaSet each) and one EndpointSlice per Service, all
 //                                          listed and watched through the API emulator (another process)
+//   (also heap_total_mib / isolates_committed_mib / external_mib of the same moment: the daemon's V8 heap and the
+//   plugin isolates as committed, and off-heap buffers — where the RSS is)
 // detection.resync_10k_with_pods_ms        median time to detect the same 10,000 Services with their evidence
 //                                          (index.evidenceFor on each view, then the sandboxed built-ins), in this
 //                                          process, as detection.resync_10k_ms measures it without
@@ -203,7 +205,7 @@ function toggleObjects(image: string): Obj[] {
 }
 
 /** cluster.ts's startEmulator with a longer wait: seeding 110,000 objects through the registry takes minutes. */
-async function startEmulator(env: Env, objects: readonly Obj[], setup: EmulatorSetup): Promise<RunningEmulator> {
+export async function startPodsEmulator(env: Env, objects: readonly Obj[], setup: EmulatorSetup): Promise<RunningEmulator> {
   const seedFile = path.join(env.dir, 'pods-seed.json');
   const setupFile = path.join(env.dir, 'pods-setup.json');
   const kubeconfig = path.join(env.dir, 'pods.kubeconfig');
@@ -222,7 +224,7 @@ async function startEmulator(env: Env, objects: readonly Obj[], setup: EmulatorS
 // ---------------------------------------------------------------------------------------------------------------
 // detection.resync_10k_with_pods_ms (in this process)
 
-async function resyncWithPods(log: (m: string) => void): Promise<Record<string, unknown>> {
+export async function resyncWithPods(log: (m: string) => void): Promise<Record<string, unknown>> {
   const registry = new PluginRegistry({ builtinDir: builtinPluginsDir() });
   await registry.start();
   const detectors = registry.detectors();
@@ -384,7 +386,7 @@ export async function podsBench(log: (m: string) => void): Promise<{ detection: 
   let daemon: RunningDaemon | undefined;
   try {
     let t = process.hrtime.bigint();
-    emu = await startEmulator(env, objects, { proxyTargets: [{ namespace: TOGGLE.namespace, name: TOGGLE.name, url: backend.url }] });
+    emu = await startPodsEmulator(env, objects, { proxyTargets: [{ namespace: TOGGLE.namespace, name: TOGGLE.name, url: backend.url }] });
     log(`pods: emulator with ${services.length} Services, ${services.length * PODS_PER_SERVICE + 1} Pods and their slices ready in ${Math.round(msSince(t))} ms (seeding ${emu.seedMs} ms)`);
 
     t = process.hrtime.bigint();
@@ -409,6 +411,10 @@ export async function podsBench(log: (m: string) => void): Promise<{ detection: 
         heap_mib_10k_50k_pods: mib(m.heapUsedAfterGc ?? m.heapUsed),
         rss_mib_10k_50k_pods_after_gc: mib(m.rssAfterGc),
         peak_rss_mib_10k_50k_pods: mib(m.peakRss),
+        // Where the RSS is: the daemon's V8 heap (committed), the plugin isolates (committed), off-heap buffers.
+        heap_total_mib_10k_50k_pods: mib(m.heapTotal),
+        isolates_committed_mib_10k_50k_pods: mib(m.isolateCommitted),
+        external_mib_10k_50k_pods: mib(m.external),
         daemon_ready_ms_10k_50k_pods: ready.startup_ms,
         detected_10k_50k_pods: ready.detected,
         pods_run_resync_cpu_ms: round(Number(resync.cpu_ms)),

@@ -66,6 +66,21 @@ const prom = svc('metrics', {
   ],
 });
 
+test('imageMatches stays right past its cache of parsed references, and a parseImage result is the caller\'s own copy', (t) => {
+  // Thousands of distinct images (one per workload in a large cluster) overflow the bounded cache more than once.
+  for (let i = 0; i < 10_000; i++) {
+    t.is(imageMatches(`registry.example.com/team-${i}/prometheus:v${i}`, 'prometheus'), true);
+    if (!imageMatches(`registry.example.com/team-${i}/app-${i}:1`, ['prometheus/prometheus', 'prom/prometheus'])) continue;
+    t.fail(`team-${i}/app-${i} matched a Prometheus repository`);
+  }
+  t.true(imageMatches('quay.io/prometheus/prometheus:v2.53.0', ['prom/prometheus', 'prometheus/prometheus']));
+  t.false(imageMatches('bitnami/prometheus:2', ['prom/prometheus', 'prometheus/prometheus']));
+  const first = parseImage('quay.io/prometheus/prometheus:v2.53.0');
+  (first as { repository: string }).repository = 'changed';
+  t.is(parseImage('quay.io/prometheus/prometheus:v2.53.0').repository, 'prometheus/prometheus');
+  t.true(imageMatches('quay.io/prometheus/prometheus:v2.53.0', 'quay.io/prometheus/prometheus'));
+});
+
 test('hasImage, containerWithImage and imageOf look through every workload; sidecars only when asked', (t) => {
   t.true(hasEvidence(prom));
   t.true(hasImage(prom, 'prometheus/prometheus'));

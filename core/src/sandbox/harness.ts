@@ -100,6 +100,9 @@ const OP_SOURCES: Record<Op, string> = {
   gc: `function () {
     acc = '';
     if (collect === null) return 'false';
+    // Twice: the first collection frees the batch's objects, but their pages stay committed until the next one
+    // (measured: 10 MiB committed per isolate after one, 4 MiB after two; the second costs little on an emptied heap).
+    collect();
     collect();
     return 'true';
   }`,
