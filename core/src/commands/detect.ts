@@ -3,10 +3,10 @@
 // filters, de-duplication). Pods and EndpointSlices in the input are each Service's workload evidence.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import type { ServiceEvidence } from '@kubernaut/toolset-sdk';
 import { detectOfflineReport, evidenceFrom } from '../detection/offline.js';
 import type { EvidenceSource, OfflineReport } from '../detection/offline.js';
-import { explainStep } from '../detection/explain.js';
+import type { ExplainedEvidence } from '../detection/explain.js';
+import { explainEvidence, explainStep } from '../detection/explain.js';
 import { ignoredSummary, readManifests, ManifestError } from '../detection/manifests.js';
 import { describeError } from '../kube/errors.js';
 import { createLogger } from '../log.js';
@@ -148,30 +148,9 @@ interface Explained {
   detection?: { detector: string; type: string; endpoint: string };
   duplicate_of?: string;
   detectors: Array<Record<string, unknown>>;
-  evidence: ReturnType<typeof explainEvidence>;
+  evidence: ExplainedEvidence;
 }
 
-
-/** The evidence a Service was decided with, compact: owner, ready/pods, each container's image, ports, kept args and env. */
-export function explainEvidence(e: ServiceEvidence | undefined): { note: string } | { workloads: unknown[]; resources: unknown[] } {
-  if (e === undefined) return { note: "none: decided from the Service's own metadata (no Pods or EndpointSlices for it in the input)" };
-  return {
-    workloads: e.workloads.map((w) => ({
-      owner: `${w.owner.kind}/${w.owner.name}`,
-      ready: `${w.ready}/${w.pods}`,
-      containers: w.containers.map((c) => ({
-        name: c.name,
-        image: c.image,
-        ...(c.sidecar ? { sidecar: true } : {}),
-        ports: c.ports.map((p) => `${p.name !== undefined ? `${p.name}:` : ''}${p.containerPort}${p.protocol !== undefined ? `/${p.protocol}` : ''}`),
-        ...(c.args.length > 0 ? { args: c.args } : {}),
-        ...(Object.keys(c.env).length > 0 ? { env: c.env } : {}),
-      })),
-      ...(Object.keys(w.labels).length > 0 ? { labels: w.labels } : {}),
-    })),
-    resources: e.resources.map((r) => ({ resource: `${r.kind}/${r.name}`, apiVersion: r.apiVersion, via: r.via, spec: r.spec })),
-  };
-}
 
 function explainAll(report: OfflineReport): Explained[] {
   const kept = new Set(report.records.map((r) => `${r.namespace}/${r.name}`));

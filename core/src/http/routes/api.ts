@@ -5,9 +5,11 @@ import type { Context, Next } from 'koa';
 import type { Daemon } from '../../daemon.js';
 import type { ConfigReloader, ReloadOutcome } from '../../config/reloader.js';
 import type { DetectedService, TraceStep } from '../../detection/engine.js';
-import { explainStep } from '../../detection/explain.js';
+import { explainEvidence, explainStep } from '../../detection/explain.js';
 import type { IdentityLeftOut } from '../../health/identity.js';
 import type { HealthResult } from '../../health/types.js';
+import type { ExplainedEvidence } from '../../detection/explain.js';
+import type { ServiceView } from '@kubernaut/toolset-sdk';
 import { HttpProblem } from '../problem.js';
 
 export interface ApiSources {
@@ -87,6 +89,18 @@ function queryString(ctx: Context, name: string): string | undefined {
 }
 
 
+/** A Service's workload evidence for explain; a note when there is none, and why. */
+function workloadEvidence(daemon: Daemon, view: ServiceView | undefined): ExplainedEvidence {
+  if (view === undefined) return { note: 'none: the Service is no longer in the cache' };
+  if (daemon.evidence === undefined) return { note: "none: workload evidence is off (--workload-evidence false); decided from the Service's own metadata" };
+  return explainEvidence(
+    daemon.evidence.evidenceFor(view),
+    daemon.evidence.state === 'active'
+      ? "none: no selector and no EndpointSlices for this Service; decided from the Service's own metadata"
+      : `none: Pods and EndpointSlices are not served (${daemon.evidence.state}); decided from the Service's own metadata`,
+  );
+}
+
 export function apiRoutes({ daemon, reloader }: ApiSources): Router {
   const router = new Router({ prefix: '/api/v1' });
 
@@ -127,6 +141,9 @@ export function apiRoutes({ daemon, reloader }: ApiSources): Router {
       identity: detected && !duplicateOf ? identityFields(detected.endpoint, daemon.health.get(key), identityLeftOut) : null,
       published: published && !leftOut ? published.health.state !== 'unhealthy' : false,
       ...(leftOut ? { not_published: { reason: leftOut.reason, detail: leftOut.detail } } : identityLeftOut ? { not_published: { reason: identityLeftOut.reason, detail: identityLeftOut.detail } } : {}),
+      // The workloads (and operator resources) behind the Service as detection reads them now: the same shape as
+      // `detect --explain`.
+      evidence: workloadEvidence(daemon, view),
       ...(result === undefined ? { note: 'not detected yet: detection is still running for this Service' } : {}),
     };
   });
