@@ -14,6 +14,7 @@
 // SIGUSR2 prints a `measure` reply too. Reload outcomes are printed as {event: 'reload', status}. Exits on
 // SIGTERM/SIGINT and when stdin closes.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -257,6 +258,12 @@ async function command(name: string): Promise<void> {
       case 'resync':
         emit({ reply: name, ...(await resync()) });
         break;
+      case 'snapshot': {
+        // Where the heap goes (not used by the report; for investigation): a V8 heap snapshot in the bench's tmp dir.
+        const { writeHeapSnapshot } = await import('node:v8');
+        emit({ reply: name, file: writeHeapSnapshot(path.join(process.cwd(), 'test/.tmp', `daemon-${process.pid}.heapsnapshot`)) });
+        break;
+      }
       case 'idle':
         await idle();
         emit({ reply: name });

@@ -44,7 +44,7 @@ const NO_IDENTITY = new Set(['', '_na_']);
 /** Text from an answer, safe to show anywhere (explain, logs, YAML comments): printable ASCII, bounded. */
 export function printable(text: string, max = 64): string {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return cut.replace(/[^\x20-\x7e…]/g, '?');
+  return cut.replace(/[^\x20-\x7e\u2026]/g, '?');
 }
 
 const quote = (s: string): string => JSON.stringify(printable(s));
