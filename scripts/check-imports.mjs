@@ -23,7 +23,7 @@ const SRC = path.join(root, 'core', 'src');
  */
 export const RANKS = {
   // Foundations: no knowledge of the flow.
-  'clock.ts': 0, 'log.ts': 0, 'paths.ts': 0, 'version.ts': 0, cache: 0, queue: 0, kube: 0, leader: 0,
+  'clock.ts': 0, 'log.ts': 0, 'paths.ts': 0, 'version.ts': 0, 'heap.ts': 0, cache: 0, queue: 0, kube: 0, leader: 0,
   // The flow.
   discovery: 10,
   config: 15, // a side input read by every later stage; its live source watches a ConfigMap through discovery

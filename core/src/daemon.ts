@@ -10,6 +10,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ServiceView } from '@kubernaut/toolset-sdk';
 import { systemClock } from './clock.js';
+import { afterRun } from './heap.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { DetectionController } from './detection/controller.js';
@@ -169,7 +170,7 @@ export class Daemon {
       model: this.model,
       clock,
       ...(options.clusterDomain ? { clusterDomain: options.clusterDomain } : {}),
-      ...(options.observers?.engine ? { observer: options.observers.engine } : {}),
+      observer: withHeapSettling(options.observers?.engine),
       log: childLog('detection'),
       lock: this.configLock,
       ...(this.evidence ? { evidence: this.evidence } : {}),
@@ -394,4 +395,18 @@ export class Daemon {
       this.options.log.error('could not restart the HolmesGPT deployment', { deployment: `${target.namespace}/${target.name}`, error: (err as Error).message });
     }
   }
+}
+
+/** The engine's observer, plus the daemon's own heap collected after a burst of detection (heap.ts). */
+function withHeapSettling(observer: (EngineObserver & { run?(services: number, seconds: number): void }) | undefined): EngineObserver & { run(services: number, seconds: number): void } {
+  // Delegates method by method: the observer may be a class instance, whose methods a spread would not copy.
+  return {
+    detectorBatch: (detector, seconds, services) => observer?.detectorBatch?.(detector, seconds, services),
+    skipped: (detector, reason) => observer?.skipped?.(detector, reason),
+    rejected: (detector, service, errorType, reason) => observer?.rejected?.(detector, service, errorType, reason),
+    run(services, seconds) {
+      observer?.run?.(services, seconds);
+      afterRun(services);
+    },
+  };
 }
