@@ -4,6 +4,7 @@
 //   Services (informer) → detection controller (sandboxed plugins: detect, then toolsets) → model → health checker ─┐
 //                                                                                          └──────────────────┴→ reconciler → ConfigMap
 //   Pods + EndpointSlices (informers → workload index: the evidence on each view; a change re-detects the Services it backs)
+//   operator custom resources (API discovery → an informer per served kind → resource index: tied to each view's evidence)
 //   ConfigMap (informer: drift) ─────────────────────────────────────────────────────────────────────────────────┘
 //
 // The reconcile side runs no plugin: each detection reaches the model with its plugin's toolsets() answer.
@@ -15,10 +16,11 @@ import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { DetectionController } from './detection/controller.js';
 import type { EngineObserver } from './detection/engine.js';
-import { serviceKey, toServiceView } from './detection/view.js';
+import { sameServiceView, serviceKey, toServiceView } from './detection/view.js';
 import { Informer } from './discovery/informer.js';
 import { WorkloadEvidence } from './discovery/evidence.js';
-import { configMapSource, endpointSliceSource, podSource, serviceSource } from './discovery/kube-source.js';
+import { configMapSource, customResourceSource, discoverGroupVersions, endpointSliceSource, podSource, serviceSource } from './discovery/kube-source.js';
+import { OperatorResources } from './discovery/operator-resources.js';
 import { HealthChecker, createProber, probeSettings, probeTarget } from './health/index.js';
 import type { HealthObserver, HealthTarget, ProbeMode } from './health/index.js';
 import type { DetectedService } from './detection/engine.js';
@@ -76,6 +78,11 @@ export interface DaemonOptions {
    * are decided from their own metadata only, and the daemon needs no access to Pods or EndpointSlices.
    */
   workloadEvidence?: boolean;
+  /**
+   * Read the custom resources of the operators in discovery/operators.ts, where their CRDs are served, and tie them
+   * to the Services' evidence (default true; needs workload evidence, which they ride on).
+   */
+  operatorResources?: boolean;
   /** Timings, shortened by tests. */
   timing?: {
     debounceMs?: number;
@@ -84,6 +91,8 @@ export interface DaemonOptions {
     informerBackoff?: { baseMs: number; maxMs: number };
     /** Longest wait at startup for the first Pod and EndpointSlice lists (default 60 s); detection then starts without. */
     evidenceWaitMs?: number;
+    /** How often API discovery is asked which operator CRDs are served (default 60 s). */
+    operatorDiscoveryMs?: number;
   };
 }
 
@@ -105,6 +114,8 @@ export class Daemon {
   readonly configMaps: Informer<ConfigMapShape>;
   /** Pods and EndpointSlices behind the Services; absent with workloadEvidence: false. */
   readonly evidence: WorkloadEvidence | undefined;
+  /** Operator custom resources; absent with operatorResources: false or without workload evidence. */
+  readonly operators: OperatorResources | undefined;
   readonly detection: DetectionController;
   readonly health: HealthChecker;
   readonly desired: DesiredBuilder;
@@ -150,6 +161,7 @@ export class Daemon {
       source: serviceSource(kc),
       project: (raw) => toServiceView(raw),
       keyOf: serviceKey,
+      same: sameServiceView,
       log: childLog('services-informer'),
       ...informerTiming,
     });
@@ -160,10 +172,26 @@ export class Daemon {
       log: childLog('configmap-informer'),
       ...informerTiming,
     });
+    this.operators =
+      options.workloadEvidence === false || options.operatorResources === false
+        ? undefined
+        : new OperatorResources({
+            discover: (groupVersions) => discoverGroupVersions(kc, groupVersions),
+            sourceFor: (kind, version) => customResourceSource(kc, kind.group, version, kind.plural),
+            log: childLog('operator-resources'),
+            ...informerTiming,
+            ...(options.timing?.operatorDiscoveryMs !== undefined ? { rediscoverMs: options.timing.operatorDiscoveryMs } : {}),
+          });
     this.evidence =
       options.workloadEvidence === false
         ? undefined
-        : new WorkloadEvidence({ pods: podSource(kc), slices: endpointSliceSource(kc), log: childLog('workload-evidence'), ...informerTiming });
+        : new WorkloadEvidence({
+            pods: podSource(kc),
+            slices: endpointSliceSource(kc),
+            log: childLog('workload-evidence'),
+            ...informerTiming,
+            ...(this.operators ? { resources: this.operators } : {}),
+          });
     this.detection = new DetectionController({
       informer: this.services,
       registry: this.registry,
@@ -245,10 +273,13 @@ export class Daemon {
     this.services.start();
     this.configMaps.start();
     this.evidence?.start();
+    this.operators?.start();
     await Promise.all([this.services.waitForSync(), this.configMaps.waitForSync()]);
-    // The first detection waits for the Pods and EndpointSlices too, so the first ConfigMap is not written without
-    // their evidence and rewritten a moment later; bounded, and at once when they are forbidden.
-    await this.evidence?.waitForFirstList(this.options.timing?.evidenceWaitMs ?? 60_000);
+    // The first detection waits for the Pods and EndpointSlices (and the operator resources) too, so the first
+    // ConfigMap is not written without their evidence and rewritten a moment later; bounded, and at once when they
+    // are forbidden.
+    const evidenceWaitMs = this.options.timing?.evidenceWaitMs ?? 60_000;
+    await Promise.all([this.evidence?.waitForFirstList(evidenceWaitMs), this.operators?.waitForFirstList(evidenceWaitMs)]);
     if (this.evidence?.state === 'syncing') log.warn('workload evidence: Pods and EndpointSlices not listed yet; detecting from Service metadata until they are');
     if (this.stopping) return; // stopped during the first sync
     this.detection.start();
@@ -318,6 +349,7 @@ export class Daemon {
     this.services.stop();
     this.configMaps.stop();
     this.evidence?.stop();
+    this.operators?.stop();
     await this.watcher.stop();
     await this.registry.stop();
   }

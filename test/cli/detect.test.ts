@@ -191,7 +191,7 @@ test('a dump of Services, Pods and EndpointSlices: the Pods behind a generic Ser
   const r = await run(['detect', '--manifests', '-', '--plugins-dir', plugins], stringify(dump));
   t.is(r.code, 0, r.stderr);
   t.deepEqual(JSON.parse(r.stdout), [metricsRecord, ...expected], 'the decoy (nginx on 9090) is not the widget server');
-  t.regex(r.stderr, /ignored 2 ConfigMap, 1 Deployment \(detect reads Services, and Pods and EndpointSlices as their evidence\)/);
+  t.regex(r.stderr, /ignored 2 ConfigMap, 1 Deployment \(detect reads Services, and Pods, EndpointSlices and operator resources as their evidence\)/);
   t.is(r.stderr.split('\n').filter((l) => l.includes('ignored')).length, 1, 'one line, not one per object');
   // The same as multi-document YAML and as JSON, in a directory.
   const { dir, cleanup } = await tempDir('cli-evidence-dir');
@@ -281,4 +281,43 @@ test('--kubeconfig reads a live cluster once (Services, Pods, EndpointSlices, pa
   const none = await run(['detect', '--kubeconfig', await emu.writeKubeconfig(path.join(dir, 'nobody'), { token: 'unknown-token' })]);
   t.is(none.code, 1);
   t.regex(none.stderr, /cannot list Services through kubeconfig .*: HTTP 401/);
+});
+
+test('operator resources: a dump with the custom resource and a live cluster serving its CRD give the sub-path only the resource shows', async (t) => {
+  const fixture = path.join(repoRoot, 'test/fixtures/operators/grafana-operator.yaml');
+  const grafanaRecord = { namespace: 'grafana', name: 'grafana-service', type: 'grafana', detector: 'grafana', endpoint: 'http://grafana-service.grafana.svc.cluster.local:3000/grafana' };
+  const offline = await run(['detect', '--manifests', fixture, '--log-level', 'info']);
+  t.is(offline.code, 0, offline.stderr);
+  t.deepEqual(JSON.parse(offline.stdout), [grafanaRecord]);
+  t.regex(offline.stderr, /evidence: 1 Pod\(s\), 0 EndpointSlice\(s\), 1 operator resource\(s\)/);
+  const explained = await run(['detect', '--manifests', fixture, '--explain', 'grafana/grafana-service']);
+  t.is(explained.code, 0, explained.stderr);
+  t.regex(explained.stdout, /Grafana/);
+
+  // Resources without Pods cannot be tied: said, not silently dropped.
+  const docs = (await import('yaml')).parseAllDocuments((await import('node:fs')).readFileSync(fixture, 'utf8')).map((d) => d.toJS() as Record<string, any>);
+  const noPods = await run(['detect', '--manifests', '-'], docs.filter((d) => d.kind !== 'Pod').map((d) => stringify(d)).join('---\n'));
+  t.is(noPods.code, 0, noPods.stderr);
+  t.regex(noPods.stderr, /1 operator resource\(s\) not used: they are tied to Services through the Pods behind them/);
+
+  // Live: the CRD served, the resource and the Service it owns (with the server's uid), read once.
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'grafanas.grafana.integreatly.org' },
+    spec: { group: 'grafana.integreatly.org', scope: 'Namespaced', names: { plural: 'grafanas', kind: 'Grafana' }, versions: [{ name: 'v1beta1', served: true, storage: true }] },
+  };
+  const emu = await startEmulator({ seed: [crd as ObjectInput] });
+  t.teardown(() => emu.stop());
+  const cr = emu.create(docs.find((d) => d.kind === 'Grafana') as ObjectInput) as Record<string, any>;
+  for (const d of docs.filter((x) => x.kind === 'Pod' || x.kind === 'Service')) {
+    if (d.kind === 'Service') d.metadata.ownerReferences[0].uid = cr.metadata.uid;
+    emu.create(d as ObjectInput);
+  }
+  const { dir, cleanup } = await tempDir('cli-operators');
+  t.teardown(cleanup);
+  const live = await run(['detect', '--kubeconfig', await emu.writeKubeconfig(path.join(dir, 'kubeconfig')), '--log-level', 'info']);
+  t.is(live.code, 0, live.stderr);
+  t.deepEqual(JSON.parse(live.stdout), [grafanaRecord]);
+  t.regex(live.stderr, /1 operator resource\(s\)/);
 });

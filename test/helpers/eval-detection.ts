@@ -42,7 +42,7 @@ export function readExpected(dir: string): Record<string, Expected[]> {
 export async function detectFile(file: string, servicesOnly = false, limits: Partial<typeof GENEROUS> = {}): Promise<DetectionRecord[]> {
   const read = parseManifests(readFileSync(file, 'utf8'), file);
   const withEvidence = !servicesOnly && (read.pods.length > 0 || read.endpointSlices.length > 0);
-  const report = await detectOfflineReport(read.services, { limits: { ...GENEROUS, ...limits }, ...(withEvidence ? { evidence: evidenceFrom(read.pods, read.endpointSlices) } : {}) });
+  const report = await detectOfflineReport(read.services, { limits: { ...GENEROUS, ...limits }, ...(withEvidence ? { evidence: evidenceFrom(read.pods, read.endpointSlices, read.resources) } : {}) });
   // A score over a partial set of detectors would be wrong, not low: say so (plugins/dist is rebuilt by
   // `npm run build`, which empties it first).
   const loaded = report.plugins.filter((p) => p.source === 'builtin' && p.status === 'active').map((p) => p.name);

@@ -21,6 +21,8 @@ export interface DaemonFlags {
   clusterDomain: string;
   /** --workload-evidence: watch Pods and EndpointSlices (default true). */
   workloadEvidence?: 'true' | 'false';
+  /** --operator-resources: read the operators' custom resources where their CRDs are served (default true). */
+  operatorResources?: 'true' | 'false';
 }
 
 /** --workload-evidence, shared by the commands that run the daemon. */
@@ -32,8 +34,17 @@ export const workloadEvidenceOption = (): Option =>
     .choices(['true', 'false'])
     .default('true');
 
+/** --operator-resources, shared by the commands that run the daemon. */
+export const operatorResourcesOption = (): Option =>
+  envOption(
+    '--operator-resources <bool>',
+    'read the custom resources of the operators users run (Prometheus Operator, VictoriaMetrics, grafana-operator, ECK, Loki, Tempo, Jaeger, OpenSearch), where the API server serves their CRDs, and tie them to the Services they made; needs --workload-evidence; false where the daemon may not read them',
+  )
+    .choices(['true', 'false'])
+    .default('true');
+
 type Base = Pick<DaemonOptions, 'kc' | 'config' | 'namespace' | 'configMap' | 'builtinDir' | 'pluginsDir' | 'probeMode' | 'clusterDomain' | 'log'> &
-  Required<Pick<DaemonOptions, 'limits' | 'workloadEvidence'>>;
+  Required<Pick<DaemonOptions, 'limits' | 'workloadEvidence' | 'operatorResources'>>;
 
 export function baseDaemonOptions(connection: Connection, config: Config, namespace: string, flags: DaemonFlags, log: Logger): Base {
   return {
@@ -48,6 +59,7 @@ export function baseDaemonOptions(connection: Connection, config: Config, namesp
     clusterDomain: flags.clusterDomain,
     limits: podSandboxLimits(),
     workloadEvidence: flags.workloadEvidence !== 'false',
+    operatorResources: flags.workloadEvidence !== 'false' && flags.operatorResources !== 'false',
     log,
   };
 }

@@ -1,9 +1,11 @@
 // `detect --kubeconfig`/`--cluster`: what detection needs from a live cluster, read once and read-only — Services,
-// and the Pods and EndpointSlices behind them, listed page by page (each page projected and dropped before the
-// next, so a large cluster costs its projections, not its objects). No watch, no writes, no health probes.
+// the Pods and EndpointSlices behind them and the operator resources the API server serves, listed page by page
+// (each page projected and dropped before the next, so a large cluster costs its projections, not its objects).
+// No watch, no writes, no health probes.
 import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { LIST_PAGE_SIZE } from '../discovery/kube-source.js';
+import { LIST_PAGE_SIZE, customResourceSource, discoverGroupVersions } from '../discovery/kube-source.js';
+import { OperatorResourceIndex, operatorGroupVersions, projectListedResource, servedOperatorKinds } from '../discovery/operators.js';
 import { WorkloadIndex, projectEndpointSlice, projectPod } from '../discovery/workloads.js';
 import type { EvidenceSource } from '../detection/offline.js';
 import { describeError, statusCodeOf } from '../kube/errors.js';
@@ -12,7 +14,7 @@ export interface ClusterRead {
   services: unknown[];
   /** Absent when Pods could not be listed (then Services are decided from metadata, as offline). */
   evidence?: EvidenceSource;
-  counts: { services: number; pods: number; endpointSlices: number };
+  counts: { services: number; pods: number; endpointSlices: number; resources: number };
   /** What could not be read and what that means, one line each. */
   notes: string[];
 }
@@ -40,7 +42,7 @@ export async function readCluster(kc: KubeConfig): Promise<ClusterRead> {
   const discovery = kc.makeApiClient(DiscoveryV1Api);
   const notes: string[] = [];
   const services: unknown[] = [];
-  const counts = { services: 0, pods: 0, endpointSlices: 0 };
+  const counts = { services: 0, pods: 0, endpointSlices: 0, resources: 0 };
   counts.services = await listAll(
     (cont) => core.listServiceForAllNamespaces({ limit: LIST_PAGE_SIZE, ...(cont ? { _continue: cont } : {}) }),
     (items) => services.push(...items),
@@ -78,6 +80,35 @@ export async function readCluster(kc: KubeConfig): Promise<ClusterRead> {
       );
     }
   }
+  const resources = pods ? await readOperatorResources(kc, notes) : new OperatorResourceIndex();
+  counts.resources = resources.size();
   // A cluster listed whole: every namespace is covered, so a selector with nothing behind it is "nothing serves".
-  return { services, counts, notes, ...(pods ? { evidence: { index } } : {}) };
+  return { services, counts, notes, ...(pods ? { evidence: { index, ...(resources.size() > 0 ? { resources } : {}) } } : {}) };
+}
+
+/** The operator resources of every kind the API server serves (API discovery); what cannot be read is noted. */
+async function readOperatorResources(kc: KubeConfig, notes: string[]): Promise<OperatorResourceIndex> {
+  const index = new OperatorResourceIndex();
+  let served;
+  try {
+    served = servedOperatorKinds(await discoverGroupVersions(kc, operatorGroupVersions()));
+  } catch (err) {
+    notes.push(`cannot ask API discovery which operator CRDs are served (${describeError(err)}); operator resources are not used`);
+    return index;
+  }
+  for (const { kind, version } of served) {
+    try {
+      await customResourceSource(kc, kind.group, version, kind.plural).list((items) => {
+        for (const item of items) {
+          const r = projectListedResource(item, kind, version);
+          if (r) index.upsert(r);
+        }
+      });
+    } catch (err) {
+      notes.push(
+        `cannot list ${kind.plural}.${kind.group} (${describeError(err)})${statusCodeOf(err) === 403 ? `: grant list on ${kind.plural}.${kind.group}` : ''}; Services it made are decided without it`,
+      );
+    }
+  }
+  return index;
 }

@@ -31,10 +31,10 @@ export function registerDetect(program: Command): void {
   program
     .command('detect')
     .description(
-      'Run the detectors over manifests (what `kubectl get svc,endpointslices,pods -A -o yaml` prints: multi-document YAML, a v1 List, or JSON) or over a live cluster read once (--kubeconfig, --cluster), and print one record per detected Service: {namespace, name, type, detector, endpoint}. Pods and EndpointSlices, when present, are the evidence behind each Service. No health checks, nothing written.',
+      'Run the detectors over manifests (what `kubectl get svc,endpointslices,pods -A -o yaml` prints: multi-document YAML, a v1 List, or JSON) or over a live cluster read once (--kubeconfig, --cluster), and print one record per detected Service: {namespace, name, type, detector, endpoint}. Pods, EndpointSlices and operator custom resources (Prometheus, LokiStack, Elasticsearch…), when present, are the evidence behind each Service. No health checks, nothing written.',
     )
     .addOption(
-      envOption('--manifests <file|dir|->', 'manifests: a file, a directory (all .yaml/.yml/.json below it) or - for stdin; Services, and Pods and EndpointSlices as their evidence'),
+      envOption('--manifests <file|dir|->', 'manifests: a file, a directory (all .yaml/.yml/.json below it) or - for stdin; Services, and Pods, EndpointSlices and operator resources as their evidence'),
     )
     .addOption(envOption('--kubeconfig <file>', 'read Services, Pods and EndpointSlices from the cluster of this kubeconfig (its current context), read-only'))
     .addOption(envOption('--cluster', 'read the cluster of the current context (KUBECONFIG, ~/.kube/config, or the pod\'s service account), read-only'))
@@ -78,12 +78,15 @@ async function detect(opts: DetectOptions, command: Command): Promise<void> {
       throw err;
     }
     for (const i of read.ignored) log.debug(`not used, ignored: ${i}`);
-    if (read.ignored.length > 0) warn(`ignored ${ignoredSummary(read.ignored)} (detect reads Services, and Pods and EndpointSlices as their evidence)`);
+    if (read.ignored.length > 0) warn(`ignored ${ignoredSummary(read.ignored)} (detect reads Services, and Pods, EndpointSlices and operator resources as their evidence)`);
     if (read.services.length === 0) warn(`no Service objects found in ${input.manifests}`);
     services = read.services;
     if (read.pods.length > 0 || read.endpointSlices.length > 0) {
-      evidence = evidenceFrom(read.pods, read.endpointSlices);
-      log.info(`evidence: ${read.pods.length} Pod(s), ${read.endpointSlices.length} EndpointSlice(s)`);
+      evidence = evidenceFrom(read.pods, read.endpointSlices, read.resources);
+      log.info(`evidence: ${read.pods.length} Pod(s), ${read.endpointSlices.length} EndpointSlice(s), ${read.resources.length} operator resource(s)`);
+    } else if (read.resources.length > 0) {
+      // Resources ride on workload evidence: without Pods a Service's empty workload list would read as "nothing serves it".
+      warn(`${read.resources.length} operator resource(s) not used: they are tied to Services through the Pods behind them; add pods,endpointslices to the dump`);
     }
   } else {
     const connection = connectOrFail(input.kubeconfig);
@@ -95,7 +98,9 @@ async function detect(opts: DetectOptions, command: Command): Promise<void> {
       throw new CommandError(`cannot list Services through ${connection.description}: ${describeError(err)}`);
     }
     for (const n of cluster.notes) warn(n);
-    log.info(`read ${cluster.counts.services} Service(s), ${cluster.counts.pods} Pod(s), ${cluster.counts.endpointSlices} EndpointSlice(s)`);
+    log.info(
+      `read ${cluster.counts.services} Service(s), ${cluster.counts.pods} Pod(s), ${cluster.counts.endpointSlices} EndpointSlice(s), ${cluster.counts.resources} operator resource(s)`,
+    );
     services = cluster.services;
     evidence = cluster.evidence;
   }

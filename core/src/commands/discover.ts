@@ -12,7 +12,7 @@ import type { ProbeMode } from '../health/index.js';
 import { mergeConfigMap } from '../reconcile/merge.js';
 import { projectConfigMap } from '../discovery/configmap.js';
 import { loadConfigOrFail } from './config-file.js';
-import { baseDaemonOptions, workloadEvidenceOption } from './daemon-options.js';
+import { baseDaemonOptions, operatorResourcesOption, workloadEvidenceOption } from './daemon-options.js';
 import { CommandError, configOption, connectOrFail, envOption, pluginsDirOption } from './shared.js';
 import { unifiedDiff } from './diff.js';
 
@@ -27,6 +27,7 @@ interface DiscoverOptions {
   healthCheckVia?: ProbeMode;
   clusterDomain: string;
   workloadEvidence: 'true' | 'false';
+  operatorResources: 'true' | 'false';
   logLevel: string;
 }
 
@@ -57,6 +58,7 @@ export function registerDiscover(program: Command): void {
     .addOption(envOption('--health-check-via <mode>', 'direct (cluster DNS) or proxy (through the API server)').choices(['direct', 'proxy']))
     .addOption(envOption('--cluster-domain <domain>', 'cluster DNS domain used in endpoints').default('cluster.local'))
     .addOption(workloadEvidenceOption())
+    .addOption(operatorResourcesOption())
     .addOption(envOption('--log-level <level>', 'stderr log level').default('warn'))
     .action(async (opts: DiscoverOptions) => {
       await discoverOnce(opts);

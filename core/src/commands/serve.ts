@@ -23,7 +23,7 @@ import { authMiddleware } from '../http/auth.js';
 import { buildServer, trackDaemon } from '../http/server.js';
 import { createMetrics } from '../metrics/index.js';
 import { PACKAGE_VERSION } from '../version.js';
-import { HOLMESGPT_API_KEY_ENV, baseDaemonOptions, holmesgptOptions, workloadEvidenceOption } from './daemon-options.js';
+import { HOLMESGPT_API_KEY_ENV, baseDaemonOptions, holmesgptOptions, operatorResourcesOption, workloadEvidenceOption } from './daemon-options.js';
 import { CommandError, EXIT, configOption, connectOrFail, envOption, parseRef, pluginsDirOption } from './shared.js';
 import { parseDuration } from '../config/schema.js';
 
@@ -41,6 +41,7 @@ export interface ServeOptions {
   configConfigmap?: string;
   clusterDomain: string;
   workloadEvidence: 'true' | 'false';
+  operatorResources: 'true' | 'false';
   leaderElect: 'true' | 'false';
   leaseName: string;
   leaseDuration: string;
@@ -70,6 +71,7 @@ export function registerServe(program: Command): void {
     .addOption(envOption('--holmesgpt-api-key-file <file>', `file holding HolmesGPT's HOLMES_API_KEY (a mounted Secret; re-read for each request); else ${HOLMESGPT_API_KEY_ENV}; never logged`))
     .addOption(envOption('--cluster-domain <domain>', 'cluster DNS domain used in endpoints').default('cluster.local'))
     .addOption(workloadEvidenceOption())
+    .addOption(operatorResourcesOption())
     .addOption(envOption('--leader-elect <bool>', 'use a Lease so that only one replica writes; false: this replica always writes (run one replica only)').choices(['true', 'false']).default('true'))
     .addOption(envOption('--lease-name <name>', 'name of the leader election Lease').default('dynamic-toolset-leader'))
     .addOption(envOption('--lease-duration <duration>', 'how long a leader\'s lease lasts without renewal; a standby takes over after it').default('15s'))
@@ -126,6 +128,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     pluginsDir: opts.pluginsDir,
     healthCheckVia: base.probeMode,
     workloadEvidence: base.workloadEvidence,
+    operatorResources: base.operatorResources,
     isolateMemoryLimitMiB: base.limits.memoryLimitMb,
     leaderElection: opts.leaderElect === 'true',
     auth: opts.auth === 'true',

@@ -15,11 +15,12 @@ import { ToolsetsAnswers } from './found.js';
 
 /**
  * Workload evidence as detection reads it (discovery/evidence.ts): each view's evidence (undefined: decide from
- * metadata), and the Services a Pod or EndpointSlice change affects ('all': evidence was switched on or off).
+ * metadata), and the Services a Pod or EndpointSlice change affects: their keys, every Service of some namespaces (an
+ * operator resource there changed), or 'all' (evidence was switched on or off).
  */
 export interface EvidenceProvider {
   evidenceFor(view: ServiceView): ServiceEvidence | undefined;
-  onChange(listener: (change: readonly string[] | 'all') => void): () => void;
+  onChange(listener: (change: readonly string[] | { namespaces: readonly string[] } | 'all') => void): () => void;
   /** A Service is gone: drop what was remembered for it. */
   forgetService?(key: string): void;
 }
@@ -90,7 +91,15 @@ export class DetectionController {
     );
     // A Pod or EndpointSlice change re-detects the Services it backs, exactly as a change of those Services would.
     const { evidence } = this.options;
-    if (evidence) this.unsubscribe.push(evidence.onChange((change) => (change === 'all' ? this.enqueueAll() : this.onServicesChanged(change))));
+    if (evidence) {
+      this.unsubscribe.push(
+        evidence.onChange((change) => {
+          if (change === 'all') this.enqueueAll();
+          else if ('namespaces' in change) this.onServicesChanged(change.namespaces.flatMap((ns) => [...(this.byNamespace.get(ns)?.keys() ?? [])]));
+          else this.onServicesChanged(change);
+        }),
+      );
+    }
     for (const key of this.options.informer.keys()) this.index(key);
     this.enqueueAll();
     this.worker.start();

@@ -1,9 +1,11 @@
 // Reads the objects detection uses from files the way users have them: multi-document YAML, a `v1 List` (what
 // `kubectl get svc,endpointslices,pods -A -o yaml` prints), or JSON. Services are what is detected; Pods and
-// EndpointSlices are the evidence behind them. Other kinds are counted and left out, never silently.
+// EndpointSlices are the evidence behind them, and so are the custom resources of the operators that made them
+// (discovery/operators.ts). Other kinds are counted and left out, never silently.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { operatorKindFor } from '../discovery/operators.js';
 import { isServiceObject } from './view.js';
 
 export interface ManifestRead {
@@ -12,6 +14,8 @@ export interface ManifestRead {
   pods: unknown[];
   /** EndpointSlices (discovery.k8s.io/v1 or v1beta1): which Pods back which Service. */
   endpointSlices: unknown[];
+  /** Custom resources of the operator kinds detection knows (Prometheus, LokiStack, Elasticsearch…). */
+  resources: unknown[];
   /** Objects of other kinds, by "file: kind". */
   ignored: string[];
 }
@@ -24,7 +28,7 @@ export const MAX_YAML_BYTES = 64 * 1024 * 1024;
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;
 
 function emptyRead(): ManifestRead {
-  return { services: [], pods: [], endpointSlices: [], ignored: [] };
+  return { services: [], pods: [], endpointSlices: [], resources: [], ignored: [] };
 }
 
 /** `3 ConfigMap, 1 Deployment`: the ignored kinds, most frequent first. */
@@ -66,6 +70,7 @@ function collect(value: unknown, file: string, out: ManifestRead): void {
   if (kindIs(o, 'Pod', '')) out.pods.push(o);
   else if (kindIs(o, 'EndpointSlice', 'discovery.k8s.io')) out.endpointSlices.push(o);
   else if (isServiceObject(o)) out.services.push(o);
+  else if (typeof o.apiVersion === 'string' && typeof o.kind === 'string' && operatorKindFor(o.apiVersion, o.kind)) out.resources.push(o);
   else out.ignored.push(`${file}: ${typeof o.kind === 'string' ? o.kind : 'object without kind'}`);
 }
 

@@ -1,9 +1,12 @@
 // Detection without a cluster: the daemon's own pipeline (the same registry, sandbox, order, filters and
 // de-duplication) over a fixed set of Service objects, with no health checks. Serves `dynamic-toolset detect`,
 // the SDK's test helper and the fixture tests. Pods and EndpointSlices, when given, become each Service's
-// evidence through the same projection and index the daemon keeps (discovery/workloads.ts).
+// evidence through the same projection and index the daemon keeps (discovery/workloads.ts), with the operator
+// resources tied to it (discovery/operators.ts).
 import type { ServiceEvidence, ServiceView } from '@kubernaut/toolset-sdk';
 import { DEFAULT_CONFIG } from '../config/schema.js';
+import { withResources } from '../discovery/evidence.js';
+import { OperatorResourceIndex, projectResource } from '../discovery/operators.js';
 import { WorkloadIndex, projectEndpointSlice, projectPod } from '../discovery/workloads.js';
 import type { Config } from '../config/schema.js';
 import { builtinPluginsDir } from '../paths.js';
@@ -45,10 +48,23 @@ export interface EvidenceSource {
    * namespace's Pods says nothing about another's). Undefined: all (a live cluster, listed whole).
    */
   namespaces?: ReadonlySet<string>;
+  /** Operator custom resources, tied to the Services that have workload evidence. */
+  resources?: OperatorResourceIndex;
 }
 
-/** Indexes Pod and EndpointSlice objects (from manifests); objects that do not project are left out. */
-export function evidenceFrom(pods: Iterable<unknown>, endpointSlices: Iterable<unknown>): EvidenceSource {
+/** Indexes operator custom resources (from manifests or a list); objects that do not project are left out. */
+export function resourceIndexFrom(resources: Iterable<unknown>): OperatorResourceIndex {
+  const index = new OperatorResourceIndex();
+  for (const r of resources) {
+    const projected = projectResource(r);
+    if (projected) index.upsert(projected);
+  }
+  return index;
+}
+
+/** Indexes Pod and EndpointSlice objects (from manifests), and operator resources; objects that do not project are left out. */
+export function evidenceFrom(pods: Iterable<unknown>, endpointSlices: Iterable<unknown>, resources: Iterable<unknown> = []): EvidenceSource {
+  const resourceIndex = resourceIndexFrom(resources);
   const index = new WorkloadIndex();
   const namespaces = new Set<string>();
   for (const p of pods) {
@@ -63,14 +79,14 @@ export function evidenceFrom(pods: Iterable<unknown>, endpointSlices: Iterable<u
     index.upsertSlice(projected);
     namespaces.add(projected.namespace);
   }
-  return { index, namespaces };
+  return { index, namespaces, ...(resourceIndex.size() > 0 ? { resources: resourceIndex } : {}) };
 }
 
 /** Each view with the evidence the source has for it (views outside the source's namespaces are left as they are). */
 export function withEvidence(views: readonly ServiceView[], source: EvidenceSource): ServiceView[] {
   return views.map((v) => {
     if (source.namespaces !== undefined && !source.namespaces.has(v.metadata.namespace)) return v;
-    const evidence: ServiceEvidence | undefined = source.index.evidenceFor(v);
+    const evidence: ServiceEvidence | undefined = withResources(v, source.index.evidenceFor(v), source.resources);
     return evidence === undefined ? v : { ...v, evidence };
   });
 }

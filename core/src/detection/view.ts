@@ -1,6 +1,9 @@
 // Service → ServiceView: exactly what a plugin may see. Plain data only, server noise dropped
-// (managedFields, status, ownerReferences, resourceVersion, the kubectl last-applied annotation).
+// (managedFields, status, resourceVersion, the kubectl last-applied annotation); ownerReferences are kept beside
+// the view for the host alone (discovery/owners.ts).
 import type { ServicePort, ServiceView } from '@kubernaut/toolset-sdk';
+import { ownerReferencesOf, rememberOwners } from '../discovery/owners.js';
+
 
 const NOISY_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration']);
 
@@ -68,7 +71,16 @@ export function toServiceView(service: unknown, defaultNamespace = 'default'): S
   if (ips) view.spec.clusterIPs = ips;
   if (typeof spec.externalName === 'string') view.spec.externalName = spec.externalName;
   if (spec.selector !== null && typeof spec.selector === 'object') view.spec.selector = stringMap(spec.selector);
+  rememberOwners(view, md.ownerReferences);
   return view;
+}
+
+/**
+ * Whether two projections of a Service are the same for detection: equal views and equal owners (kept beside the
+ * view, so an ownerReference set later by an operator still counts as a change).
+ */
+export function sameServiceView(a: ServiceView, b: ServiceView): boolean {
+  return JSON.stringify(a) === JSON.stringify(b) && JSON.stringify(ownerReferencesOf(a)) === JSON.stringify(ownerReferencesOf(b));
 }
 
 export function serviceKey(view: { metadata: { namespace: string; name: string } }): string {

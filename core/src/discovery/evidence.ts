@@ -3,13 +3,23 @@
 // informers have listed and may list: before their first list, or when RBAC forbids pods or endpointslices
 // (403), Services are decided from their own metadata, as without evidence — an empty index would otherwise
 // read as "no Pod serves this". A 403 is logged once, clearly; the informers keep retrying quietly, so a grant
-// added later turns evidence on without a restart.
+// added later turns evidence on without a restart. Operator resources (operator-resources.ts), when given, ride on
+// the same evidence: a Service with workload evidence gets the resources tied to it (operators.ts).
 import type { ServiceEvidence, ServiceView } from '@kubernaut/toolset-sdk';
+import { ownerReferencesOf } from './owners.js';
 import type { Clock } from '../clock.js';
 import { Informer } from './informer.js';
 import type { InformerSource } from './informer.js';
+import { resourcesForService } from './operators.js';
+import type { OperatorResourceIndex } from './operators.js';
 import { WorkloadIndex, projectEndpointSlice, projectPod } from './workloads.js';
 import type { PodProjection, SliceProjection } from './workloads.js';
+
+/** Operator resources as evidence reads them: the index, and the namespaces a resource change affects. */
+export interface OperatorEvidenceSource {
+  readonly index: OperatorResourceIndex;
+  onChange(listener: (namespaces: readonly string[]) => void): () => void;
+}
 
 type Log = {
   warn(message: string, meta?: Record<string, unknown>): void;
@@ -24,10 +34,15 @@ export interface WorkloadEvidenceOptions {
   backoff?: { baseMs: number; maxMs: number };
   staleAfterMs?: number;
   relistIntervalMs?: number;
+  /** Operator resources to tie to each Service that has workload evidence. */
+  resources?: OperatorEvidenceSource;
 }
 
-/** Which Services to re-detect: these keys, or every Service (evidence was switched on or off). */
-export type EvidenceChange = readonly string[] | 'all';
+/**
+ * Which Services to re-detect: these keys, every Service of these namespaces (an operator resource changed), or
+ * every Service (evidence was switched on or off).
+ */
+export type EvidenceChange = readonly string[] | { namespaces: readonly string[] } | 'all';
 
 export type EvidenceState = 'syncing' | 'active' | 'forbidden';
 
@@ -61,13 +76,16 @@ function splitKey(key: string): [string, string] {
 export class EvidenceCache {
   private readonly byKey = new Map<string, { view: ServiceView; evidence: ServiceEvidence | undefined }>();
 
-  constructor(private readonly index: WorkloadIndex) {}
+  constructor(
+    private readonly index: WorkloadIndex,
+    private readonly resources?: OperatorResourceIndex,
+  ) {}
 
   get(view: ServiceView): ServiceEvidence | undefined {
     const key = `${view.metadata.namespace}/${view.metadata.name}`;
     const hit = this.byKey.get(key);
     if (hit !== undefined && hit.view === view) return hit.evidence;
-    const evidence = this.index.evidenceFor(view);
+    const evidence = withResources(view, this.index.evidenceFor(view), this.resources);
     this.byKey.set(key, { view, evidence });
     return evidence;
   }
@@ -76,14 +94,30 @@ export class EvidenceCache {
     for (const k of keys) this.byKey.delete(k);
   }
 
+  /** Forgets every Service of these namespaces (an operator resource there changed). */
+  invalidateNamespaces(namespaces: ReadonlySet<string>): void {
+    for (const k of this.byKey.keys()) if (namespaces.has(k.slice(0, k.indexOf('/')))) this.byKey.delete(k);
+  }
+
   clear(): void {
     this.byKey.clear();
   }
 }
 
+/**
+ * The Service's workload evidence with the operator resources tied to it. Resources ride on workload evidence only:
+ * without it (evidence off, or not listed yet) a plugin reads an empty workload list as "nothing serves this".
+ */
+export function withResources(view: ServiceView, evidence: ServiceEvidence | undefined, resources: OperatorResourceIndex | undefined): ServiceEvidence | undefined {
+  if (evidence === undefined || resources === undefined || resources.countIn(view.metadata.namespace) === 0) return evidence;
+  const { namespace, name, labels } = view.metadata;
+  const tied = resourcesForService({ namespace, name, labels, ownerReferences: ownerReferencesOf(view) }, resources, evidence.workloads);
+  return tied.length === 0 ? evidence : { ...evidence, resources: tied };
+}
+
 export class WorkloadEvidence {
   readonly index = new WorkloadIndex();
-  private readonly cache = new EvidenceCache(this.index);
+  private readonly cache: EvidenceCache;
   readonly pods: Informer<PodProjection>;
   readonly slices: Informer<SliceProjection>;
   private readonly listeners = new Set<(change: EvidenceChange) => void>();
@@ -94,6 +128,7 @@ export class WorkloadEvidence {
   private readonly waiters: Array<() => void> = [];
 
   constructor(private readonly options: WorkloadEvidenceOptions) {
+    this.cache = new EvidenceCache(this.index, options.resources?.index);
     const timing = {
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
@@ -118,6 +153,10 @@ export class WorkloadEvidence {
     });
     this.pods.onChange((keys) => this.podsChanged(keys));
     this.slices.onChange((keys) => this.slicesChanged(keys));
+    options.resources?.onChange((namespaces) => {
+      this.cache.invalidateNamespaces(new Set(namespaces));
+      if (this.active) this.emit({ namespaces });
+    });
   }
 
   get state(): EvidenceState {
@@ -240,7 +279,7 @@ export class WorkloadEvidence {
   }
 
   private emit(change: EvidenceChange): void {
-    if (change !== 'all' && change.length === 0) return;
+    if (Array.isArray(change) && change.length === 0) return;
     for (const l of [...this.listeners]) l(change);
   }
 

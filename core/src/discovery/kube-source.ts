@@ -234,3 +234,50 @@ export function endpointSliceSource(kc: KubeConfig, options: SourceOptions = {})
   const path = '/apis/discovery.k8s.io/v1/endpointslices';
   return { list: rawList(kc, path, options), watch: watchVia(kc, path, options), probe: probeVia(kc, path, options) };
 }
+
+/** The custom resources of one kind at one version, cluster-wide, listed as plain JSON (operator evidence). */
+export function customResourceSource(kc: KubeConfig, group: string, version: string, plural: string, options: SourceOptions = {}): InformerSource {
+  const path = `/apis/${group}/${version}/${plural}`;
+  return { list: rawList(kc, path, options), watch: watchVia(kc, path, options), probe: probeVia(kc, path, options) };
+}
+
+/** One APIResourceList of API discovery, as much of it as operator detection reads. */
+export interface ServedGroupVersion {
+  groupVersion: string;
+  resources: Array<{ name: string; kind: string }>;
+}
+
+/**
+ * API discovery for the group/versions asked for (`group/version`): one GET of /apis for the groups and versions
+ * served, then /apis/<group>/<version> for each one asked for that is there. A group/version the server stops
+ * serving between the two calls (404) is simply absent.
+ */
+export async function discoverGroupVersions(kc: KubeConfig, wanted: readonly string[]): Promise<ServedGroupVersion[]> {
+  const want = new Set(wanted);
+  const list = (await getJson(kc, '/apis', {})) as { groups?: unknown } | null;
+  const served: string[] = [];
+  for (const g of Array.isArray(list?.groups) ? (list.groups as unknown[]) : []) {
+    const versions = (g as { versions?: unknown } | null)?.versions;
+    for (const v of Array.isArray(versions) ? (versions as unknown[]) : []) {
+      const gv = (v as { groupVersion?: unknown } | null)?.groupVersion;
+      if (typeof gv === 'string' && want.has(gv)) served.push(gv);
+    }
+  }
+  const out: ServedGroupVersion[] = [];
+  for (const gv of served) {
+    let doc: { resources?: unknown } | null;
+    try {
+      doc = (await getJson(kc, `/apis/${gv}`, {})) as { resources?: unknown } | null;
+    } catch (err) {
+      if ((err as { statusCode?: unknown }).statusCode === 404) continue;
+      throw err;
+    }
+    const resources: Array<{ name: string; kind: string }> = [];
+    for (const r of Array.isArray(doc?.resources) ? (doc.resources as unknown[]) : []) {
+      const o = r as { name?: unknown; kind?: unknown } | null;
+      if (typeof o?.name === 'string' && typeof o.kind === 'string') resources.push({ name: o.name, kind: o.kind });
+    }
+    out.push({ groupVersion: gv, resources });
+  }
+  return out;
+}

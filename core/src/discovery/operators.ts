@@ -781,6 +781,15 @@ export function projectResource(obj: unknown): OperatorResource | undefined {
   return Object.freeze(out);
 }
 
+/**
+ * projectResource for an item of a list of one kind at one version: list items may come without apiVersion and kind
+ * (a typed list's items carry none), so they are taken from the list asked for.
+ */
+export function projectListedResource(obj: unknown, kind: OperatorKind, version: string): OperatorResource | undefined {
+  if (!isObj(obj)) return undefined;
+  return projectResource(obj.kind === undefined && obj.apiVersion === undefined ? { ...obj, apiVersion: `${kind.group}/${version}`, kind: kind.kind } : obj);
+}
+
 function deepFreeze<T>(v: T): T {
   if (typeof v === 'object' && v !== null) {
     for (const x of Object.values(v)) deepFreeze(x);

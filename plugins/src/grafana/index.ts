@@ -47,6 +47,15 @@ function isGrafana(s: ServiceView): boolean {
   return labelOrSelector(s, 'app.kubernetes.io/name') === 'grafana' || labelOrSelector(s, 'app') === 'grafana';
 }
 
+/**
+ * The sub-path a grafana-operator `Grafana` resource gives it (the host's projection: config.server.root_url's path
+ * when serve_from_sub_path is on; grafana-operator writes config.server into grafana.ini, so no env shows it).
+ */
+function operatorPath(s: ServiceView): string {
+  for (const r of s.evidence?.resources ?? []) if (r.kind === 'Grafana' && typeof r.spec.path === 'string') return r.spec.path;
+  return '';
+}
+
 function apiPort(s: ServiceView): ServicePort | undefined {
   return (
     findPort(s, { names: ['service', 'http-web', 'http', 'web', 'grafana', 'http-grafana', 'https'], numbers: [80, 3000] }) ??
@@ -56,7 +65,7 @@ function apiPort(s: ServiceView): ServicePort | undefined {
 
 export default defineDetector({
   name: 'grafana',
-  version: '1.1.0',
+  version: '1.2.0',
   description: 'Grafana (dashboards, datasources).',
   type: 'grafana',
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
@@ -66,7 +75,9 @@ export default defineDetector({
     if (port === undefined) return null;
     if (yieldsToTwin(service, ctx, (o) => isGrafana(o) && apiPort(o) !== undefined)) return null;
     const env = evidence ? (productContainer(service, GRAFANA)?.container.env ?? {}) : {};
-    const prefix = (env.GF_SERVER_SERVE_FROM_SUB_PATH ?? '').toLowerCase() === 'true' ? urlPath(env.GF_SERVER_ROOT_URL) : '';
+    // GF_* environment overrides grafana.ini (Grafana's configuration precedence), so it wins over the resource's config.
+    const envSubPath = env.GF_SERVER_SERVE_FROM_SUB_PATH;
+    const prefix = envSubPath !== undefined ? (envSubPath.toLowerCase() === 'true' ? urlPath(env.GF_SERVER_ROOT_URL) : '') : operatorPath(service);
     const base = (env.GF_SERVER_PROTOCOL ?? '').toLowerCase() === 'https' ? 'https' : portScheme(service, port);
     const scheme = evidence ? operatorScheme(service, port, GRAFANA, ['Grafana'], base) : base;
     return { port: portRef(port), scheme, ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/api/health` } };
