@@ -130,6 +130,8 @@ export class Daemon {
   private started = false;
   private stopping = false;
   private healthTargetsTimer: NodeJS.Timeout | undefined;
+  /** When health targets were last applied (performance.now()): the start of the coalescing window. */
+  private healthTargetsAt = Number.NEGATIVE_INFINITY;
   private targets = new WeakMap<DetectedService, HealthTarget>();
   private targetsConfig: Config | undefined;
 
@@ -361,10 +363,17 @@ export class Daemon {
    */
   private scheduleHealthTargets(): void {
     if (this.healthTargetsTimer !== undefined || this.stopping) return;
+    // Leading edge: a change after a quiet spell is applied at once (one Pod or Service change reaches its probe and
+    // the ConfigMap without waiting); only changes that follow it closely wait, together, for the rest of the window.
+    const since = performance.now() - this.healthTargetsAt;
+    if (since >= HEALTH_TARGETS_COALESCE_MS) {
+      this.updateHealthTargets();
+      return;
+    }
     this.healthTargetsTimer = setTimeout(() => {
       this.healthTargetsTimer = undefined;
       if (!this.stopping) this.updateHealthTargets();
-    }, HEALTH_TARGETS_COALESCE_MS);
+    }, HEALTH_TARGETS_COALESCE_MS - since);
     this.healthTargetsTimer.unref();
   }
 
@@ -376,6 +385,7 @@ export class Daemon {
   private updateHealthTargets(): void {
     clearTimeout(this.healthTargetsTimer);
     this.healthTargetsTimer = undefined;
+    this.healthTargetsAt = performance.now();
     const snapshot = this.model.snapshot();
     // An unchanged detection (the model keeps its object) under the same config keeps its target object, which the
     // checker then recognises without recomputing anything.
