@@ -1,7 +1,7 @@
 // Typed helpers for the evidence detectors weigh: labels, ports, headless twins, and (API version 2) the workloads
 // behind a Service — images, container ports, args. They run inside the sandbox, so they use nothing but plain
 // JavaScript.
-import type { ContainerEvidence, DetectContext, ServicePort, ServiceView, WorkloadEvidence } from './types.js';
+import type { ContainerEvidence, DetectContext, EvidenceInterest, ServicePort, ServiceView, WorkloadEvidence } from './types.js';
 
 /** A label expectation: an exact value, one of several values, or `true` for "present with any value". */
 export type LabelExpectation = string | readonly string[] | true;
@@ -481,4 +481,40 @@ export function argValue(container: Pick<ContainerEvidence, 'args'>, flag: strin
     if (body.startsWith(`${name}=`)) return body.slice(name.length + 1);
   }
   return undefined;
+}
+
+/** The last `-` word of an image name's last path segment: `rancher/mirrored-prometheus-prometheus` → `prometheus`. */
+export function imageWord(reference: string): string {
+  const repository = parsed(reference).ref.repository;
+  const name = repository.slice(repository.lastIndexOf('/') + 1);
+  return name.slice(name.lastIndexOf('-') + 1);
+}
+
+/**
+ * Whether a Service is one a detector with this EvidenceInterest may claim: it has no evidence (decided from
+ * metadata), or something behind it matches — a container's image (`images`, `imageWords`) or name (`containers`),
+ * a tied resource's kind, or one of the Service's labels or selector entries. The host asks the detector only about
+ * these; `toolset-sdk test` applies the same rule.
+ */
+export function interestMatches(service: ServiceView, interest: EvidenceInterest): boolean {
+  const evidence = service.evidence;
+  if (evidence === undefined) return true;
+  if (interest.labels !== undefined) {
+    const { labels } = service.metadata;
+    const selector = service.spec.selector ?? {};
+    for (const [key, values] of Object.entries(interest.labels)) {
+      const l = labels[key];
+      const s = selector[key];
+      if ((l !== undefined && values.includes(l)) || (s !== undefined && values.includes(s))) return true;
+    }
+  }
+  if (interest.resourceKinds !== undefined && evidence.resources.some((r) => interest.resourceKinds!.includes(r.kind))) return true;
+  for (const w of evidence.workloads) {
+    for (const c of w.containers) {
+      if (interest.containers !== undefined && interest.containers.includes(c.name)) return true;
+      if (interest.images !== undefined && imageMatches(c.image, interest.images)) return true;
+      if (interest.imageWords !== undefined && interest.imageWords.includes(imageWord(c.image))) return true;
+    }
+  }
+  return false;
 }

@@ -74,7 +74,7 @@ export async function loadDetector(entryOrBundle: string, options: LoadOptions =
       const read = typeof services === 'string' ? await sb.readManifests(services) : undefined;
       let views = (read ? read.services : (services as readonly unknown[])).map((o) => sb.toServiceView(o));
       // Pods and EndpointSlices among the fixtures are the Services' evidence, as `dynamic-toolset detect` makes it.
-      if (read && (read.pods.length > 0 || read.endpointSlices.length > 0)) views = sb.withEvidence(views, sb.evidenceFrom(read.pods, read.endpointSlices));
+      if (read && (read.pods.length > 0 || read.endpointSlices.length > 0)) views = sb.withEvidence(views, sb.evidenceFrom(read.pods, read.endpointSlices, read.resources));
       const byNs = new Map<string, typeof views>();
       for (const v of views) byNs.set(v.metadata.namespace, [...(byNs.get(v.metadata.namespace) ?? []), v]);
       const results = await sb.detectServices(views, [slot], { namespaceServices: (ns) => byNs.get(ns) ?? [] });
@@ -87,7 +87,10 @@ export async function loadDetector(entryOrBundle: string, options: LoadOptions =
           return { ...base, outcome: 'detected', type: d.type, endpoint: d.endpoint.url, healthPath: d.endpoint.healthPath, found };
         }
         const step = r.trace[0];
-        if (!step || step.outcome === 'none' || step.outcome === 'not-reached' || step.outcome === 'detected') return { ...base, outcome: 'none' };
+        // A Service whose evidence matches nothing of the detector's declared interest is "not mine" without asking.
+        if (!step || step.outcome === 'none' || step.outcome === 'not-reached' || step.outcome === 'detected' || (step.outcome === 'skipped' && step.reason === 'evidence_unmatched')) {
+          return { ...base, outcome: 'none' };
+        }
         if (step.outcome === 'skipped') return { ...base, outcome: 'skipped', reason: step.detail };
         return { ...base, outcome: step.outcome, reason: step.reason };
       });

@@ -236,6 +236,37 @@ export interface DetectorDefinition<C = Record<string, unknown>> {
   detect(service: ServiceView, ctx: DetectContext<C>): Detection | null | undefined;
   /** Optional: the HolmesGPT toolset entries for a found service, keyed by toolset name. Must be synchronous. */
   toolsets?(found: FoundService, ctx: ToolsetsContext<C>): Record<string, ToolsetEntry> | null | undefined;
+  /**
+   * Optional (API version 2): what this detector needs of `service.evidence`, so the host spares it the Services it
+   * would never claim. A resync of a large cluster otherwise copies every Service's evidence into every plugin.
+   * Absent: every admitted Service is asked about, with its evidence, as before. See EvidenceUse.
+   */
+  evidence?: EvidenceUse;
+}
+
+/**
+ * `'none'`: the detector never reads `service.evidence`; the host hands it Services without it (decided from
+ * metadata, e.g. annotations). An EvidenceInterest: see there.
+ */
+export type EvidenceUse = EvidenceInterest | 'none';
+
+/**
+ * The detector claims a Service that has evidence only when something there matches one of these; the host does not
+ * ask it about other Services with evidence (for it they are "not mine": explain shows `skipped`,
+ * `evidence_unmatched`). Services without evidence are always asked. Declare every way the detector can claim a
+ * Service with evidence — a narrower interest silently loses Services; `toolset-sdk test` runs the same filter.
+ */
+export interface EvidenceInterest {
+  /** Image repositories of the product, matched as imageMatches does (registry, tag and digest vary). */
+  images?: readonly string[];
+  /** The last `-` word of an image name's last path segment (a mirror or rebuild: `rancher/mirrored-prometheus-prometheus`). */
+  imageWords?: readonly string[];
+  /** Container names that count whatever the image (a release payload's images name no product). */
+  containers?: readonly string[];
+  /** Kinds of operator resources tied to the Service (evidence.resources) that make it a candidate. */
+  resourceKinds?: readonly string[];
+  /** Service labels or selector entries that make it a candidate whatever runs behind it (a gateway running a proxy): key → values. */
+  labels?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** What a bundle exports: the definition plus the API version it was built against. */
@@ -251,4 +282,6 @@ export interface PluginManifest {
   type: string;
   apiVersion: number;
   hasToolsets: boolean;
+  /** The detector's declared use of evidence (DetectorDefinition.evidence), when it declares one. */
+  evidence?: EvidenceUse;
 }

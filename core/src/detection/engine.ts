@@ -1,18 +1,19 @@
 // Runs Services through the detectors: admission filters, then every admitted plugin in its sandbox (plugins
 // run concurrently, each on its own isolate), then the first valid answer in priority order wins. A plugin's
 // refusal, failure or malformed answer means "not mine": the next detector gets the Service.
-import type { ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
+import { interestMatches } from '@kubernaut/toolset-sdk';
+import type { EvidenceUse, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 import type { DetectorSlot } from '../plugins/registry.js';
 import { detectPayload } from '../sandbox/plugin.js';
 import type { DetectAnswer } from '../sandbox/plugin.js';
 import { admission } from './filters.js';
-import type { SkipReason } from './filters.js';
+import type { Skip, SkipReason } from './filters.js';
 import { resolveDetection, DEFAULT_CLUSTER_DOMAIN } from './resolve.js';
 import type { Endpoint } from './resolve.js';
 import { serviceKey } from './view.js';
 
 export type TraceStep =
-  | { detector: string; outcome: 'skipped'; reason: SkipReason; detail: string }
+  | { detector: string; outcome: 'skipped'; reason: SkipReason | 'evidence_unmatched'; detail: string }
   | { detector: string; outcome: 'none' }
   | { detector: string; outcome: 'rejected' | 'failed'; errorType: string; reason: string }
   | { detector: string; outcome: 'detected'; url: string }
@@ -95,16 +96,46 @@ export async function detectServices(views: readonly ServiceView[], detectors: r
   return results;
 }
 
+/** A Service with evidence that nothing of a detector's declared interest matches: "not mine", without asking. */
+type Unmatched = { reason: 'evidence_unmatched'; detail: string };
+
+const unmatchedSkips = new Map<string, Unmatched>();
+
+function unmatched(view: ServiceView, detector: string, use: EvidenceUse | undefined): Unmatched | null {
+  if (use === undefined || use === 'none' || interestMatches(view, use)) return null;
+  let skip = unmatchedSkips.get(detector);
+  if (skip === undefined) {
+    if (unmatchedSkips.size >= 1024) unmatchedSkips.clear();
+    skip = Object.freeze({ reason: 'evidence_unmatched', detail: 'nothing behind the Service is what this detector declares it claims (its evidence interest)' } as const);
+    unmatchedSkips.set(detector, skip);
+  }
+  return skip;
+}
+
+/** The view without its evidence, for a detector that declares it never reads it (evidence: 'none'). */
+function bare(view: ServiceView): ServiceView {
+  if (view.evidence === undefined) return view;
+  const { evidence: _dropped, ...rest } = view;
+  return rest;
+}
+
 async function detectBatch(
   batch: readonly ServiceView[],
   detectors: readonly DetectorSlot[],
   siblings: (ns: string) => string,
   options: DetectOptions,
 ): Promise<ServiceResult[]> {
-  // Serialised once for every plugin that sees the whole batch (the usual case: no namespace filters).
+  // Serialised once for every plugin that sees the whole batch (the usual case: no namespace filters), and once
+  // without evidence for those that never read it.
   const whole = detectPayload(batch);
-  // Per detector: which Services it may see, and its answers for them.
-  const admitted = detectors.map((d) => batch.map((v) => admission(v, d.settings)));
+  let wholeBare: ReturnType<typeof detectPayload> | undefined;
+  // Per detector: which Services it may see (admission filters, then its declared evidence interest), and its
+  // answers for them. The interest spares a detector the Services it would never claim: on a resync most Services
+  // run none of the products, and copying their evidence into every isolate was most of the time.
+  const admitted = detectors.map((d) => {
+    const use = d.plugin.manifest.evidence;
+    return batch.map((v): Skip | Unmatched | null => admission(v, d.settings) ?? unmatched(v, d.name, use));
+  });
   try {
     const answers = await Promise.all(
       detectors.map(async (d, di): Promise<Array<DetectAnswer | undefined>> => {
@@ -112,7 +143,11 @@ async function detectBatch(
         const indexes = skips.flatMap((s, i) => (s === null ? [i] : []));
         if (indexes.length === 0) return batch.map(() => undefined);
         const subset = indexes.length === batch.length ? batch : indexes.map((i) => batch[i]!);
-        const payload = subset === batch ? whole : detectPayload(subset);
+        const withoutEvidence = d.plugin.manifest.evidence === 'none';
+        let payload: ReturnType<typeof detectPayload>;
+        if (subset !== batch) payload = detectPayload(withoutEvidence ? subset.map(bare) : subset);
+        else if (!withoutEvidence) payload = whole;
+        else payload = wholeBare ??= detectPayload(batch.map(bare));
         const started = process.hrtime.bigint();
         try {
           const got = await d.plugin.detect(subset, payload, siblings);
@@ -121,13 +156,14 @@ async function detectBatch(
           indexes.forEach((bi, k) => (out[bi] = got[k]));
           return out;
         } finally {
-          if (payload !== whole) payload.release();
+          if (payload !== whole && payload !== wholeBare) payload.release();
         }
       }),
     );
     return batch.map((view, i) => decide(view, i, detectors, admitted, answers, options));
   } finally {
     whole.release();
+    wholeBare?.release();
   }
 }
 
@@ -159,7 +195,7 @@ function decide(
   view: ServiceView,
   i: number,
   detectors: readonly DetectorSlot[],
-  admitted: ReadonlyArray<ReadonlyArray<ReturnType<typeof admission>>>,
+  admitted: ReadonlyArray<ReadonlyArray<Skip | Unmatched | null>>,
   answers: ReadonlyArray<ReadonlyArray<DetectAnswer | undefined>>,
   options: DetectOptions,
 ): ServiceResult {
@@ -177,6 +213,11 @@ function decide(
       continue;
     }
     if (skip) {
+      if (skip.reason === 'evidence_unmatched') {
+        // The common case on a resync (most Services run no product): one shared step, and no per-Service metric.
+        trace.push(shared(`unmatched\0${d.name}`, () => ({ detector: d.name, outcome: 'skipped', reason: skip.reason, detail: skip.detail })));
+        continue;
+      }
       trace.push({ detector: d.name, outcome: 'skipped', reason: skip.reason, detail: skip.detail });
       options.observer?.skipped?.(d.name, skip.reason);
       continue;

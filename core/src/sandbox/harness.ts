@@ -72,6 +72,7 @@ const OP_SOURCES: Record<Op, string> = {
     m.name = p.name; m.version = p.version; m.description = p.description; m.type = p.type; m.apiVersion = p.apiVersion;
     m.hasToolsets = typeof p.toolsets === 'function';
     m.hasDetect = typeof p.detect === 'function';
+    if (p.evidence !== undefined) m.evidence = p.evidence;
     return serialise(m, MAX_MANIFEST, 'manifest');
   }`,
   configure: `function (payload) {

@@ -23,6 +23,24 @@ function check<T>(schema: z.ZodType<T>, value: unknown): Validated<T> {
 
 const dnsLabel = z.string().regex(DNS_LABEL, 'must be a lower-case DNS label (a-z, 0-9, "-", at most 63 characters)');
 
+// A declared use of evidence (EvidenceUse): bounded lists of short strings, nothing else.
+const words = z.array(z.string().min(1).max(256)).max(64);
+const evidenceUse = z.union([
+  z.literal('none'),
+  z
+    .object({
+      images: words.optional(),
+      imageWords: words.optional(),
+      containers: words.optional(),
+      resourceKinds: words.optional(),
+      labels: z
+        .record(z.string().min(1).max(317), words)
+        .refine((r) => Object.keys(r).length <= 32, 'at most 32 label keys')
+        .optional(),
+    })
+    .strict(),
+]);
+
 const manifestSchema = z.object({
   name: dnsLabel,
   version: z.string().regex(SEMVER, 'must be a semantic version like 1.2.0'),
@@ -31,6 +49,7 @@ const manifestSchema = z.object({
   apiVersion: z.number().int(),
   hasToolsets: z.boolean(),
   hasDetect: z.literal(true, { message: 'the detector has no detect() function' }),
+  evidence: evidenceUse.optional(),
 });
 
 export function validateManifest(value: unknown): Validated<PluginManifest> {

@@ -65,9 +65,11 @@ function apiPort(s: ServiceView): ServicePort | undefined {
 
 export default defineDetector({
   name: 'alertmanager',
-  version: '1.1.0',
+  version: '1.2.0',
   description: 'Prometheus Alertmanager (alerts, silences) — published as a read-only HTTP toolset.',
   type: 'alertmanager',
+  // With evidence it claims only Services where an Alertmanager runs (evidencePort): the host asks about no other.
+  evidence: { images: ALERTMANAGER.images, imageWords: ALERTMANAGER.words ?? [], containers: ALERTMANAGER.names ?? [] },
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service) || !isAlertmanager(service)) return null;
     const evidence = hasEvidence(service);

@@ -59,9 +59,11 @@ function choosePort(s: ServiceView, wanted: string | undefined): ServicePort | n
 
 export default defineDetector({
   name: 'custom',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Services annotated kubernaut.io/toolset: "true" with a kubernaut.io/toolset-type.',
   type: 'custom',
+  // Annotations decide; what runs behind the Service never does, so the host sends no evidence.
+  evidence: 'none',
   detect(service: ServiceView): Detection | null {
     const flag = (annotation(service, PREFIX) ?? '').trim().toLowerCase();
     if (flag !== 'true' && flag !== 'enabled') return null;

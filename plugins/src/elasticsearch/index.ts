@@ -161,9 +161,11 @@ function scheme(s: ServiceView, src: Source, port: ServicePort, config: Config):
 
 export default defineDetector<Config>({
   name: 'elasticsearch',
-  version: '1.1.0',
+  version: '1.2.0',
   description: 'Elasticsearch and OpenSearch REST API (cluster health, indices, search).',
   type: 'elasticsearch',
+  // With evidence it claims only Services where Elasticsearch or OpenSearch runs (evidenceMatch): the host asks about no other.
+  evidence: { images: SEARCH.images, imageWords: SEARCH.words ?? [], containers: SEARCH.names ?? [] },
   detect(service: ServiceView, ctx: DetectContext<Config>): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) return fromEvidence(service, ctx);

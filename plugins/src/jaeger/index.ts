@@ -69,9 +69,11 @@ function isJaegerQuery(s: ServiceView): boolean {
 
 export default defineDetector({
   name: 'jaeger',
-  version: '1.1.0',
+  version: '1.2.0',
   description: 'Jaeger query service (traces API and UI) — published as a read-only HTTP toolset.',
   type: 'jaeger',
+  // With evidence it claims only Services where a Jaeger query runs (fromEvidence): the host asks about no other.
+  evidence: { images: JAEGER.images, containers: JAEGER.names ?? [] },
   detect(service: ServiceView): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) return fromEvidence(service);

@@ -272,9 +272,17 @@ function hasFrontDoor(s: ServiceView, role: Role, ctx: DetectContext): boolean {
 
 export default defineDetector({
   name: 'prometheus',
-  version: '1.1.0',
+  version: '1.2.0',
   description: 'Prometheus, Thanos Query, VictoriaMetrics and Mimir/Cortex query endpoints (Prometheus HTTP API).',
   type: 'prometheus',
+  // With evidence it claims only Services where one of its products runs, or a Mimir/Cortex gateway (labelled
+  // gateway or nginx, classifyByEvidence): the host asks about no other.
+  evidence: {
+    images: FLAVORS.flatMap((f) => PRODUCTS[f].images),
+    imageWords: FLAVORS.flatMap((f) => PRODUCTS[f].words ?? []),
+    containers: FLAVORS.flatMap((f) => PRODUCTS[f].names ?? []),
+    labels: { [COMPONENT]: ['gateway', 'nginx'], component: ['gateway', 'nginx'] },
+  },
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) return fromEvidence(service, ctx);

@@ -58,9 +58,11 @@ function apiPort(s: ServiceView, r: Role): ServicePort | undefined {
 
 export default defineDetector({
   name: 'victorialogs',
-  version: '1.1.0',
+  version: '1.2.0',
   description: 'VictoriaLogs (logs) — the single-node server (chart victoria-logs-single, operator VLSingle/VLogs) or the vlselect front of a cluster.',
   type: 'victorialogs',
+  // With evidence it claims only Services where VictoriaLogs runs (evidenceRole): the host asks about no other.
+  evidence: { images: VLOGS.images },
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) {
