@@ -23,6 +23,11 @@
 // grafana/loki-distributed (app.kubernetes.io/name: loki-distributed) and renamed installs are found. The API port
 // must land on the Loki container (not memberlist, not a sidecar); nothing behind the Service: no entry.
 // -server.path-prefix moves the API and /ready under it.
+//
+// With a LokiStack resource tied to the Service (evidence.resources; the host's projection, core/src/discovery/
+// operators.ts, names its front door) the resource decides, as the Loki operator builds it (grafana/loki operator/ at
+// 65e30f8): its front door is the one entry, every other Service of the stack (the <name>-<component>-http/-grpc
+// components, headless twins, a user's Service in front of its Pods) is none. See lokiStackEntry.
 import {
   defineDetector,
   isExternalName,
@@ -40,9 +45,9 @@ import {
   argValue,
   installOf,
 } from '@kubernaut/toolset-sdk';
-import { landing, portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
+import { landing, operatorFrontDoor, portOnto, productContainer, reaches, specTenants, specText, trimPath } from '../shared/evidence.js';
 import type { Product } from '../shared/evidence.js';
-import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
+import type { Detection, DetectContext, ResourceEvidence, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
 type Role = 'gateway' | 'query';
 const QUERY_COMPONENTS = ['read', 'query-frontend', 'single-binary'];
@@ -87,7 +92,42 @@ function isLokiStackGateway(s: ServiceView, o: ServiceView): boolean {
   return (labelOrSelector(o, 'app.kubernetes.io/component') === 'lokistack-gateway') && installOf(o) !== undefined && installOf(o) === installOf(s);
 }
 
+/**
+ * The LokiStack's front door, on the port the projection names (operator/internal/manifests/gateway.go
+ * NewGatewayHTTPService: `public` 8080 beside `metrics` 8081; var.go: the query frontend's `metrics` 3100 without
+ * spec.tenants). Scheme: https when the projection says the gateway serves TLS, else the port's name, appProtocol or
+ * OpenShift serving-cert annotation (the operator annotates its Services where the httpEncryption gate runs).
+ */
+function lokiStackEntry(s: ServiceView, r: ResourceEvidence, port: ServicePort): Detection | null {
+  const scheme = r.spec.tls === true ? 'https' : portScheme(s, port);
+  if (r.spec.gateway !== true) {
+    // No gateway: the query frontend is Loki itself.
+    const path = trimPath(specText(r, 'path'));
+    return { port: portRef(port), scheme, ...(path ? { path } : {}), health: { path: `${path}/ready` } };
+  }
+  if (specText(r, 'tenantsMode') === 'passthrough') {
+    // The passthrough gateway (operator/internal/passthroughgateway/proxy.go) forwards Loki's own paths to the query
+    // frontend, the tenant in X-Scope-OrgID (or its -default-tenant): the API is at the root. Its /ready is on the
+    // admin port; on the public port /ready reaches the query frontend's. With TLS it asks for a client certificate
+    // (server.go BuildServerTLSConfigWithClientAuth) that a probe does not have: no probe path then.
+    return { port: portRef(port), scheme, health: scheme === 'https' ? null : { path: '/ready' } };
+  }
+  // The observatorium gateway mounts each tenant's Loki API at /api/logs/v1/<tenant> (observatorium/api main.go at
+  // e5cc822; the operator's Ingress routes /api/logs/v1, gateway.go NewGatewayIngress). One entry per install: the
+  // `application` tenant in the openshift-logging mode (the one users query; infrastructure and audit are the
+  // cluster's), else the first tenant the resource lists. No tenant known: no API URL to give.
+  const tenants = specTenants(r);
+  const tenant = tenants.includes('application') && specText(r, 'tenantsMode') === 'openshift-logging' ? 'application' : tenants[0];
+  if (tenant === undefined) return null;
+  const base = trimPath(specText(r, 'path')) || '/api/logs/v1';
+  // Health: the gateway's /ready and /live are on its internal `metrics` port 8081 (gateway.go probes); on `public`
+  // it answers GET / itself, unauthenticated, with its route list (observatorium/api main.go, server/paths.go).
+  return { port: portRef(port), scheme, path: `${base}/${tenant}`, health: { path: '/' } };
+}
+
 function fromEvidence(s: ServiceView, ctx: DetectContext): Detection | null {
+  const op = operatorFrontDoor(s, ['LokiStack']);
+  if (op !== undefined) return op === null ? null : lokiStackEntry(s, op.resource, op.port);
   const found = evidenceRole(s, ctx);
   if (found === null) return null;
   const { role: r, port } = found;
@@ -130,7 +170,7 @@ function hasGateway(s: ServiceView, ctx: DetectContext): boolean {
 
 export default defineDetector({
   name: 'loki',
-  version: '1.1.0',
+  version: '1.2.0',
   description: 'Grafana Loki (logs) — the gateway when the install has one, else the read / query-frontend / single-binary path.',
   type: 'loki',
   detect(service: ServiceView, ctx: DetectContext): Detection | null {

@@ -87,3 +87,81 @@ test("evidence: a LokiStack's query-frontend is no entry beside the operator's g
   t.is(plugin.detect(qf, ctx([gw])), null);
   t.truthy(plugin.detect(qf, ctx([])));
 });
+
+// LokiStack resources as the host projects them (core/src/discovery/operators.ts lokiSpec) and Services, Pods as the
+// Loki operator makes them (test/fixtures/operators/loki-operator.yaml; grafana/loki operator/internal/manifests at
+// 65e30f8: gateway.go, var.go ComponentLabels).
+const lokiStack = (spec: Record<string, unknown>, via = 'ownerReference') => ({ apiVersion: 'loki.grafana.com/v1', kind: 'LokiStack', name: 'logs', namespace: 'logging', spec, via });
+const gatewaySpec = (tenantsMode: string, tenants: string[], tls = false) => ({
+  tls, path: '/api/logs/v1', gateway: true, tenantsMode, tenants, frontDoor: { service: 'logs-gateway-http', port: 'public', number: 8080 },
+});
+const ls = (component: string) => ({
+  'app.kubernetes.io/component': component, 'app.kubernetes.io/created-by': 'lokistack-controller', 'app.kubernetes.io/instance': 'logs',
+  'app.kubernetes.io/managed-by': 'lokistack-controller', 'app.kubernetes.io/name': 'lokistack',
+});
+const observatorium = { image: 'quay.io/observatorium/api:latest', name: 'gateway', ports: [['metrics', 8081], ['public', 8080]] as Array<[string, number]>, args: ['--web.listen=0.0.0.0:8080', '--web.internal.listen=0.0.0.0:8081'], owner: { kind: 'Deployment', name: 'logs-gateway' }, labels: ls('lokistack-gateway') };
+const lokiTarget = (target: string) => ({ image: 'docker.io/grafana/loki:3.7.3', name: `loki-${target}`, args: [`-target=${target}`, '-config.file=/etc/loki/config/config.yaml'], ports: [['metrics', 3100], ['grpclb', 9095], ['healthchecks', 3101]] as Array<[string, number]>, owner: { kind: 'Deployment', name: `logs-${target}` }, labels: ls(target) });
+function stackServices(spec: Record<string, unknown>, annotations: Record<string, string> = {}) {
+  const gw = svc('logs-gateway-http', { ns: 'logging', labels: ls('lokistack-gateway'), selector: ls('lokistack-gateway'), annotations, ports: [['public', 8080], ['metrics', 8081]], workloads: [observatorium], resources: [lokiStack(spec)] });
+  const qf = svc('logs-query-frontend-http', { ns: 'logging', labels: ls('query-frontend'), selector: ls('query-frontend'), ports: [['metrics', 3100]], workloads: [lokiTarget('query-frontend')], resources: [lokiStack(spec)] });
+  const qfGrpc = svc('logs-query-frontend-grpc', { ns: 'logging', labels: ls('query-frontend'), selector: ls('query-frontend'), headless: true, ports: [['grpclb', 9095]], workloads: [lokiTarget('query-frontend')], resources: [lokiStack(spec)] });
+  const querier = svc('logs-querier-http', { ns: 'logging', labels: ls('querier'), selector: ls('querier'), ports: [['metrics', 3100]], workloads: [lokiTarget('querier')], resources: [lokiStack(spec)] });
+  const distributor = svc('logs-distributor-http', { ns: 'logging', labels: ls('distributor'), selector: ls('distributor'), ports: [['metrics', 3100]], workloads: [lokiTarget('distributor')], resources: [lokiStack(spec)] });
+  return { gw, qf, qfGrpc, querier, distributor, all: [gw, qf, qfGrpc, querier, distributor] };
+}
+
+test('LokiStack, static tenants: the gateway is the one entry, on public 8080 under the first tenant, probed at / (observatorium answers it)', (t) => {
+  const { gw, all } = stackServices(gatewaySpec('static', ['team-a', 'team-b']));
+  const c = ctx(all);
+  t.deepEqual(plugin.detect(gw, c), { port: 'public', scheme: 'http', path: '/api/logs/v1/team-a', health: { path: '/' } });
+  for (const s of all.slice(1)) t.is(plugin.detect(s, ctx(all)), null, s.metadata.name);
+  // The resource decides on its own: no sibling is looked at.
+  t.is(c.calls, 0);
+});
+
+test('LokiStack, openshift-logging: https (the gateway serves TLS there) under the application tenant', (t) => {
+  const spec = gatewaySpec('openshift-logging', ['application', 'infrastructure', 'audit'], true);
+  const { gw, qf, all } = stackServices(spec, { 'service.beta.openshift.io/serving-cert-secret-name': 'logs-gateway-http' });
+  t.deepEqual(plugin.detect(gw, ctx(all)), { port: 'public', scheme: 'https', path: '/api/logs/v1/application', health: { path: '/' } });
+  t.is(plugin.detect(qf, ctx(all)), null);
+  // openshift-network has the one tenant `network`.
+  const net = stackServices(gatewaySpec('openshift-network', ['network'], true));
+  t.is(plugin.detect(net.gw, ctx(net.all))?.path, '/api/logs/v1/network');
+});
+
+test('LokiStack without spec.tenants: no gateway, the query frontend is the front door (metrics 3100, Loki itself)', (t) => {
+  const spec = { tls: false, path: '', gateway: false, frontDoor: { service: 'logs-query-frontend-http', port: 'metrics', number: 3100 } };
+  const { qf, qfGrpc, querier, distributor, all } = stackServices(spec);
+  const rest = all.filter((s) => s.metadata.name !== 'logs-gateway-http');
+  t.deepEqual(plugin.detect(qf, ctx(rest)), { port: 'metrics', scheme: 'http', health: { path: '/ready' } });
+  for (const s of [qfGrpc, querier, distributor]) t.is(plugin.detect(s, ctx(rest)), null, s.metadata.name);
+});
+
+test('LokiStack passthrough: the gateway forwards Loki paths at the root (tenant header); with TLS it wants a client certificate, so no probe', (t) => {
+  const passthrough = { image: 'quay.io/openshift-logging/passthrough-gateway:latest', name: 'gateway', ports: [['metrics', 8081], ['public', 8080]] as Array<[string, number]>, args: ['-listen-addr=:8080', '-admin-addr=:8081'] };
+  const gw = (tls: boolean) => svc('logs-gateway-http', { ns: 'logging', labels: ls('lokistack-gateway'), ports: [['public', 8080], ['metrics', 8081]], workloads: [passthrough], resources: [lokiStack(gatewaySpec('passthrough', [], tls))] });
+  t.deepEqual(plugin.detect(gw(false), ctx()), { port: 'public', scheme: 'http', health: { path: '/ready' } });
+  t.deepEqual(plugin.detect(gw(true), ctx()), { port: 'public', scheme: 'https', health: null });
+});
+
+test('LokiStack: a front door with no tenant, without its port or with no Pod behind is no entry; the stack still has none elsewhere', (t) => {
+  const none = stackServices(gatewaySpec('static', []));
+  t.is(plugin.detect(none.gw, ctx(none.all)), null);
+  t.is(plugin.detect(none.qf, ctx(none.all)), null);
+  const spec = gatewaySpec('static', ['team-a']);
+  const noPort = svc('logs-gateway-http', { ns: 'logging', labels: ls('lokistack-gateway'), ports: [['metrics', 8081]], workloads: [observatorium], resources: [lokiStack(spec)] });
+  t.is(plugin.detect(noPort, ctx()), null);
+  const noPods = svc('logs-gateway-http', { ns: 'logging', labels: ls('lokistack-gateway'), ports: [['public', 8080], ['metrics', 8081]], workloads: [], resources: [lokiStack(spec)] });
+  t.is(plugin.detect(noPods, ctx()), null);
+  // A user's Service in front of the stack's query frontend (tied through its Pods' labels) is not a second entry.
+  const users = svc('loki-read', { ns: 'logging', labels: { app: 'loki-read' }, ports: [['http', 3100, { targetPort: 'metrics' }]], workloads: [lokiTarget('query-frontend')], resources: [lokiStack(spec, 'workload label app.kubernetes.io/instance')] });
+  t.is(plugin.detect(users, ctx()), null);
+});
+
+test('LokiStack without its resource (CRD not readable): the rules from Pods and labels stay as they were', (t) => {
+  const { gw, qf } = stackServices(gatewaySpec('static', ['team-a']));
+  const strip = (s: ReturnType<typeof svc>) => ({ ...s, evidence: { workloads: s.evidence!.workloads, resources: [] } });
+  t.is(plugin.detect(strip(gw), ctx([strip(qf)])), null);
+  t.is(plugin.detect(strip(qf), ctx([strip(gw)])), null);
+  t.deepEqual(plugin.detect(strip(qf), ctx([])), { port: 'metrics', scheme: 'http', health: { path: '/ready' } });
+});

@@ -2,7 +2,7 @@
 // a Service port lands, and the prefixes the product's own flags and settings give it. Bundled into each detector
 // that imports it (this directory has no index.ts, so it is no detector of its own).
 import { argValue, containerPortFor, imageMatches, isHttpsPort, parseImage, workloads } from '@kubernaut/toolset-sdk';
-import type { ContainerEvidence, ServicePort, ServiceView, WorkloadEvidence } from '@kubernaut/toolset-sdk';
+import type { ContainerEvidence, ResourceEvidence, ServicePort, ServiceView, WorkloadEvidence } from '@kubernaut/toolset-sdk';
 
 /** How a product's containers are recognised. */
 export interface Product {
@@ -151,4 +151,60 @@ export function operatorScheme(s: ServiceView, port: ServicePort, p: Product, ki
     if (kinds.includes(r.kind) && typeof r.spec.tls === 'boolean') return r.spec.tls ? 'https' : 'http';
   }
   return fallback;
+}
+
+/** The entry an operator creates for a resource (`spec.frontDoor` of the host's projection, operators.ts). */
+export interface FrontDoor {
+  service: string;
+  /** The Service port's name. */
+  port: string;
+  number: number;
+}
+
+/** The resource's front door, when the projection names one with the expected shape. */
+export function frontDoorOf(r: ResourceEvidence): FrontDoor | undefined {
+  const fd = r.spec.frontDoor;
+  if (typeof fd !== 'object' || fd === null || Array.isArray(fd)) return undefined;
+  const { service, port, number } = fd as Record<string, unknown>;
+  if (typeof service !== 'string' || typeof port !== 'string' || typeof number !== 'number') return undefined;
+  return { service, port, number };
+}
+
+/** A string field of a resource's projected spec (`tenantsMode`, `path`), or undefined. */
+export function specText(r: ResourceEvidence, key: string): string | undefined {
+  const v = r.spec[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A list-of-strings field of a resource's projected spec (`tenants`), the strings only. */
+export function specTexts(r: ResourceEvidence, key: string): string[] {
+  const v = r.spec[key];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** The tenant names of a resource's projected spec that are safe as one URL path segment (operators.ts tenantNames). */
+export function specTenants(r: ResourceEvidence): string[] {
+  return specTexts(r, 'tenants').filter((t) => /^[A-Za-z0-9._-]{1,63}$/.test(t));
+}
+
+/**
+ * What an operator's resources say about a Service, for the resources of `kinds` tied to it:
+ * - `undefined`: none is tied — the caller's own rules decide;
+ * - `{ resource, port }`: the Service is a resource's front door (the projection's `spec.frontDoor.service`), on its
+ *   front-door port (by name, else number);
+ * - `null`: it is another Service of such a resource — a component, a headless twin, a user's Service in front of
+ *   its Pods — or the front door lacks its port or selects no Pod: no entry (one entry per install, its front door).
+ */
+export function operatorFrontDoor(s: ServiceView, kinds: readonly string[]): { resource: ResourceEvidence; port: ServicePort } | null | undefined {
+  const tied = (s.evidence?.resources ?? []).filter((r) => kinds.includes(r.kind) && r.namespace === s.metadata.namespace);
+  if (tied.length === 0) return undefined;
+  if (workloads(s).length === 0) return null;
+  for (const resource of tied) {
+    const fd = frontDoorOf(resource);
+    if (fd === undefined || fd.service !== s.metadata.name) continue;
+    const tcp = s.spec.ports.filter((p) => (p.protocol ?? 'TCP') === 'TCP');
+    const port = tcp.find((p) => p.name === fd.port) ?? tcp.find((p) => p.port === fd.number);
+    return port === undefined ? null : { resource, port };
+  }
+  return null;
 }

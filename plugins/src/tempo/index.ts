@@ -18,6 +18,12 @@
 // scalable-single-binary is the single binary, query-frontend the query-frontend, any other target no entry (the
 // -target module flag, cmd/tempo/app/modules.go). The API port must land on the Tempo container (a tempo-query
 // Jaeger UI sidecar on 16686 is not it); nothing behind the Service: no entry. -server.path-prefix moves the API.
+//
+// With a TempoStack or TempoMonolithic resource tied to the Service (evidence.resources; the host's projection,
+// core/src/discovery/operators.ts, names its front door) the resource decides, as grafana/tempo-operator builds it (at
+// 049c8f2): its front door — the gateway with one, else the query frontend (TempoStack) or tempo-<name>
+// (TempoMonolithic) — is the one entry; every other Service of it (distributor, ingester, compactor, querier,
+// the -discovery twin, a user's Service in front of its Pods) is none. See tempoOperatorEntry.
 import {
   defineDetector,
   isExternalName,
@@ -33,9 +39,9 @@ import {
   workloads,
   argValue,
 } from '@kubernaut/toolset-sdk';
-import { operatorScheme, portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
+import { operatorFrontDoor, portOnto, productContainer, reaches, specTenants, specText, trimPath } from '../shared/evidence.js';
 import type { Product } from '../shared/evidence.js';
-import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
+import type { Detection, DetectContext, ResourceEvidence, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
 type Role = 'single' | 'query-frontend';
 
@@ -68,21 +74,48 @@ function apiPort(s: ServiceView, r: Role): ServicePort | undefined {
     : findPort(s, { names: ['http-metrics', 'http', 'https'], numbers: [3200] });
 }
 
+/**
+ * The Tempo operator's front door, on the port the projection names: `public` 8080 of tempo-<name>-gateway
+ * (internal/manifests/gateway/gateway.go service, monolithic/services.go buildGatewayService), else `http` 3200.
+ * Scheme: https when the projection says the gateway serves TLS, else the port's name, appProtocol or OpenShift
+ * serving-cert annotation.
+ */
+function tempoOperatorEntry(s: ServiceView, r: ResourceEvidence, port: ServicePort): Detection | null {
+  const scheme = r.spec.tls === true ? 'https' : portScheme(s, port);
+  if (r.spec.gateway !== true) {
+    const path = trimPath(specText(r, 'path'));
+    return { port: portRef(port), scheme, ...(path ? { path } : {}), health: { path: `${path}/ready` } };
+  }
+  // The gateway is observatorium's API (--traces.tempo.endpoint, gateway.go / monolithic/statefulset.go
+  // configureGateway): /api/traces/v1/<tenant> per tenant (observatorium/api main.go at e5cc822), and under it /tempo/api*
+  // goes to Tempo with /tempo removed (api/traces/v1/http.go) — the operator's own Grafana datasource example uses
+  // .../api/traces/v1/<tenant>/tempo (docs/examples/openshift/uiplugin/datasources-tempo.yaml). One entry per install:
+  // the first tenant the resource lists; none known, no API URL to give.
+  const tenant = specTenants(r)[0];
+  if (tenant === undefined) return null;
+  const base = trimPath(specText(r, 'path')) || '/api/traces/v1';
+  // Health: the gateway's /ready is on its `internal` port 8081 (gateway.go ReadinessProbe); on `public` it answers
+  // GET / itself, unauthenticated, with its route list (observatorium/api main.go, server/paths.go).
+  return { port: portRef(port), scheme, path: `${base}/${tenant}/tempo`, health: { path: '/' } };
+}
+
 export default defineDetector({
   name: 'tempo',
-  version: '1.1.0',
+  version: '1.2.0',
   description: 'Grafana Tempo (traces) — the single binary, or the query-frontend of a distributed install.',
   type: 'tempo',
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) {
+      const op = operatorFrontDoor(service, ['TempoStack', 'TempoMonolithic']);
+      if (op !== undefined) return op === null ? null : tempoOperatorEntry(service, op.resource, op.port);
       const found = evidenceRole(service);
       if (found === null) return null;
       const same = (o: ServiceView) => sameInstall(service, o) && (hasEvidence(o) ? evidenceRole(o)?.role === found.role : role(o) === found.role && apiPort(o, found.role) !== undefined);
       if (yieldsToTwin(service, ctx, same)) return null;
       const { port, prefix } = found;
-      const scheme = operatorScheme(service, port, TEMPO, ['TempoStack', 'TempoMonolithic'], portScheme(service, port));
-      return { port: portRef(port), scheme, ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/ready` } };
+      // A TempoStack/TempoMonolithic tied to the Service was decided above: the port's own scheme is what is left.
+      return { port: portRef(port), scheme: portScheme(service, port), ...(prefix ? { path: prefix } : {}), health: { path: `${prefix}/ready` } };
     }
     const r = role(service);
     if (r === null) return null;
