@@ -95,11 +95,11 @@ test('the host asks a detector only about Services its interest matches, and han
   t.teardown(() => registry.stop());
   await registry.start({ ...DEFAULT_CONFIG, detectors: { tsdb: { enabled: true, priority: 1 }, annotated: { enabled: true, priority: 2 } } } as never);
   t.deepEqual(registry.list().map((p) => `${p.name} ${p.status}`).sort(), ['annotated active', 'tsdb active']);
-  const port = [['http', 8080]] as const;
+  const port: Array<[string, number]> = [['http', 8080]];
   const views = [
-    svc('tsdb', { ports: [...port], workloads: [{ image: 'ghcr.io/acme/tsdb:1.0' }] }),
-    svc('web', { ports: [...port], workloads: [{ image: 'nginx:1.27' }] }),
-    svc('bare', { ports: [...port] }),
+    svc('tsdb', { ports: port, workloads: [{ image: 'ghcr.io/acme/tsdb:1.0' }] }),
+    svc('web', { ports: port, workloads: [{ image: 'nginx:1.27' }] }),
+    svc('bare', { ports: port }),
   ];
   const results = await detectServices(views, registry.detectors(), { namespaceServices: () => views });
   const by = (name: string) => results.find((r) => r.key.endsWith(`/${name}`))!;

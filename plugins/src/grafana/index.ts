@@ -68,6 +68,8 @@ export default defineDetector({
   version: '1.2.0',
   description: 'Grafana (dashboards, datasources).',
   type: 'grafana',
+  // With evidence it claims only Services where Grafana runs (evidencePort): the host asks about no other.
+  evidence: { images: GRAFANA.images, imageWords: GRAFANA.words ?? [], containers: GRAFANA.names ?? [] },
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service) || !isGrafana(service)) return null;
     const evidence = hasEvidence(service);
