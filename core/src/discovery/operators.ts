@@ -348,8 +348,9 @@ function tempoStackSpec(spec: Obj, name: string): OperatorSpec {
   }
   const t = tempoTenants(at(spec, 'tenants'));
   // The gateway's TLS follows the httpEncryption gate, on under OpenShift where the openshift mode runs
-  // (internal/manifests/gateway/gateway.go).
-  return { tls: t.tenantsMode === 'openshift', path: '', gateway: true, ...t, frontDoor: { service: `tempo-${name}-gateway`, port: 'public', number: 8080 } };
+  // (internal/manifests/gateway/gateway.go). The API is per tenant under /api/traces/v1/<tenant> (observatorium/api
+  // main.go at e5cc822, the gateway the operator runs), as LokiStack's is under /api/logs/v1.
+  return { tls: t.tenantsMode === 'openshift', path: '/api/traces/v1', gateway: true, ...t, frontDoor: { service: `tempo-${name}-gateway`, port: 'public', number: 8080 } };
 }
 
 function tempoMonolithicSpec(spec: Obj, name: string): OperatorSpec {
@@ -358,7 +359,7 @@ function tempoMonolithicSpec(spec: Obj, name: string): OperatorSpec {
   const t = tempoTenants(mt);
   const gateway = bool(at(mt, 'enabled')) === true && (t.tenants?.length ?? 0) > 0;
   if (!gateway) return { tls: false, path: '', gateway: false, frontDoor: { service: `tempo-${name}`, port: 'http', number: 3200 } };
-  return { tls: t.tenantsMode === 'openshift', path: '', gateway: true, ...t, frontDoor: { service: `tempo-${name}-gateway`, port: 'public', number: 8080 } };
+  return { tls: t.tenantsMode === 'openshift', path: '/api/traces/v1', gateway: true, ...t, frontDoor: { service: `tempo-${name}-gateway`, port: 'public', number: 8080 } };
 }
 
 /** Jaeger's query base path: the strategy's options, flat (`query.base-path`) or nested (`query: {base-path}`). */

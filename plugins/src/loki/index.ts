@@ -173,6 +173,15 @@ export default defineDetector({
   version: '1.2.0',
   description: 'Grafana Loki (logs) — the gateway when the install has one, else the read / query-frontend / single-binary path.',
   type: 'loki',
+  // With evidence it claims only Services where Loki runs, a gateway labelled so (the charts' nginx: evidenceRole),
+  // or a LokiStack's front door: the host asks about no other.
+  evidence: {
+    images: LOKI.images,
+    imageWords: LOKI.words ?? [],
+    containers: LOKI.names ?? [],
+    resourceKinds: ['LokiStack'],
+    labels: { 'app.kubernetes.io/component': ['gateway'], component: ['gateway'] },
+  },
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) return fromEvidence(service, ctx);

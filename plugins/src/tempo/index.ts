@@ -104,6 +104,9 @@ export default defineDetector({
   version: '1.2.0',
   description: 'Grafana Tempo (traces) — the single binary, or the query-frontend of a distributed install.',
   type: 'tempo',
+  // With evidence it claims only Services where Tempo runs (evidenceRole) or a TempoStack/TempoMonolithic's front
+  // door: the host asks about no other.
+  evidence: { images: TEMPO.images, imageWords: TEMPO.words ?? [], containers: TEMPO.names ?? [], resourceKinds: ['TempoStack', 'TempoMonolithic'] },
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) {
