@@ -125,10 +125,6 @@ async function detectBatch(
   siblings: (ns: string) => string,
   options: DetectOptions,
 ): Promise<ServiceResult[]> {
-  // Serialised once for every plugin that sees the whole batch (the usual case: no namespace filters), and once
-  // without evidence for those that never read it.
-  const whole = detectPayload(batch);
-  let wholeBare: ReturnType<typeof detectPayload> | undefined;
   // Per detector: which Services it may see (admission filters, then its declared evidence interest), and its
   // answers for them. The interest spares a detector the Services it would never claim: on a resync most Services
   // run none of the products, and copying their evidence into every isolate was most of the time.
@@ -136,6 +132,10 @@ async function detectBatch(
     const use = d.plugin.manifest.evidence;
     return batch.map((v): Skip | Unmatched | null => admission(v, d.settings) ?? unmatched(v, d.name, use));
   });
+  // Serialised at most once for every plugin that sees the whole batch (no namespace filter, no declared interest),
+  // and once without evidence for those that never read it; only when one needs it.
+  let whole: ReturnType<typeof detectPayload> | undefined;
+  let wholeBare: ReturnType<typeof detectPayload> | undefined;
   try {
     const answers = await Promise.all(
       detectors.map(async (d, di): Promise<Array<DetectAnswer | undefined>> => {
@@ -146,7 +146,7 @@ async function detectBatch(
         const withoutEvidence = d.plugin.manifest.evidence === 'none';
         let payload: ReturnType<typeof detectPayload>;
         if (subset !== batch) payload = detectPayload(withoutEvidence ? subset.map(bare) : subset);
-        else if (!withoutEvidence) payload = whole;
+        else if (!withoutEvidence) payload = whole ??= detectPayload(batch);
         else payload = wholeBare ??= detectPayload(batch.map(bare));
         const started = process.hrtime.bigint();
         try {
@@ -162,7 +162,7 @@ async function detectBatch(
     );
     return batch.map((view, i) => decide(view, i, detectors, admitted, answers, options));
   } finally {
-    whole.release();
+    whole?.release();
     wholeBare?.release();
   }
 }
