@@ -147,7 +147,8 @@ async function detectBatch(
         let payload: ReturnType<typeof detectPayload>;
         if (subset !== batch) payload = detectPayload(withoutEvidence ? subset.map(bare) : subset);
         else if (!withoutEvidence) payload = whole ??= detectPayload(batch);
-        else payload = wholeBare ??= detectPayload(batch.map(bare));
+        // Without evidence in the batch (evidence off, Services-only input) the bare batch is the whole batch.
+        else payload = wholeBare ??= batch.some((v) => v.evidence !== undefined) ? detectPayload(batch.map(bare)) : (whole ??= detectPayload(batch));
         const started = process.hrtime.bigint();
         try {
           const got = await d.plugin.detect(subset, payload, siblings);
