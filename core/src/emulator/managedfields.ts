@@ -12,6 +12,9 @@ export function fieldsOf(value: JsonValue | undefined, lists: ListStrategies, pa
   return sortedFields(collectFields(value, lists, path));
 }
 
+// The sets below are built unsorted and sorted once, at the end (nextManagedFields, fieldsOf): sorting every level
+// as it is built re-sorted each nested level once per level above it.
+
 /** FieldsV1 serialises its set in sorted order, with the "." self-marker first. */
 function sortedFields(set: JsonObject): JsonObject {
   const out: JsonObject = {};
@@ -38,7 +41,7 @@ function collectFields(value: JsonValue | undefined, lists: ListStrategies, path
 
 function fieldNode(v: JsonValue, lists: ListStrategies, path: string, struct: boolean): JsonObject | undefined {
   if (isJsonObject(v)) {
-    const inner = fieldsOf(v, lists, path);
+    const inner = collectFields(v, lists, path);
     if (path === 'metadata' && Object.keys(inner).length === 0) return undefined;
     return struct ? inner : { '.': {}, ...inner };
   }
@@ -50,7 +53,7 @@ function fieldNode(v: JsonValue, lists: ListStrategies, path: string, struct: bo
       if (strategy === 'set') out[`v:${JSON.stringify(item)}`] = {};
       else if (isJsonObject(item)) {
         const key = JSON.stringify({ [strategy.mergeKey]: item[strategy.mergeKey] ?? null });
-        out[`k:${key}`] = { '.': {}, ...fieldsOf(item, lists, `${path}[]`) };
+        out[`k:${key}`] = { '.': {}, ...collectFields(item, lists, `${path}[]`) };
       }
     }
     return out;
@@ -105,7 +108,7 @@ export interface ManagerInfo {
 export function nextManagedFields(old: KubeObject | undefined, next: KubeObject, lists: ListStrategies, who: ManagerInfo): JsonValue[] {
   const oldMeta = old && isJsonObject(old.metadata) ? old.metadata : {};
   const entries = Array.isArray(oldMeta.managedFields) ? oldMeta.managedFields.filter(isJsonObject) : [];
-  const touched = old === undefined ? fieldsOf(next, lists) : changedFields(old, next, lists);
+  const touched = old === undefined ? collectFields(next, lists, '') : changedFields(old, next, lists);
   const idx = entries.findIndex(
     (e) => e.manager === who.manager && e.operation === who.operation && (e.subresource ?? undefined) === who.subresource,
   );

@@ -57,15 +57,75 @@ function orderMeta(md: JsonObject): JsonObject {
   return out;
 }
 
-/** Wire form: kind, apiVersion, metadata first and status last, like Go struct field order. */
-export function toWire(rt: ResourceType, obj: KubeObject): KubeObject {
-  const out: KubeObject = { kind: rt.kind, apiVersion: apiVersionOf(rt), metadata: orderMeta(deepClone(metaOf({ ...obj }))) };
+/**
+ * Wire form: kind, apiVersion, metadata first and status last, like Go struct field order. A view for serialising at
+ * once: new top level and metadata maps, every other value shared with `obj` (do not change it; toWire copies).
+ */
+export function wireView(rt: ResourceType, obj: KubeObject): KubeObject {
+  const out: KubeObject = { kind: rt.kind, apiVersion: apiVersionOf(rt), metadata: orderMeta(metaOf({ ...obj })) };
   for (const [k, v] of Object.entries(obj)) {
     if (k === 'kind' || k === 'apiVersion' || k === 'metadata' || k === 'status') continue;
-    out[k] = deepClone(v);
+    out[k] = v;
   }
-  if (obj.status !== undefined) out.status = deepClone(obj.status);
+  if (obj.status !== undefined) out.status = obj.status;
   return out;
+}
+
+/** Wire form (see wireView), a copy the caller owns. */
+export function toWire(rt: ResourceType, obj: KubeObject): KubeObject {
+  return deepClone(wireView(rt, obj));
+}
+
+/**
+ * The wire JSON of stored objects, made once per object and served version: the create's response, its watch event
+ * on every stream, later GETs and the DELETE answer all carry the same bytes. Only for objects the store holds (or
+ * held), which nothing changes once committed.
+ */
+const wireCache = new WeakMap<KubeObject, { apiVersion: string; kind: string; json: string }>();
+
+export function storedWireJson(rt: ResourceType, obj: KubeObject): string {
+  const apiVersion = apiVersionOf(rt);
+  const hit = wireCache.get(obj);
+  if (hit !== undefined && hit.apiVersion === apiVersion && hit.kind === rt.kind) return hit.json;
+  const json = JSON.stringify(wireView(rt, obj));
+  wireCache.set(obj, { apiVersion, kind: rt.kind, json });
+  return json;
+}
+
+/** What a read or write answers with, serialised without copying, or copied for a caller who keeps it. */
+export class Reply {
+  private constructor(
+    private readonly rt: ResourceType | undefined,
+    private readonly obj: KubeObject,
+    private readonly stored: boolean,
+  ) {}
+
+  /** An object the store holds (or held): never changed again, so its JSON is cached. */
+  static stored(rt: ResourceType, obj: KubeObject): Reply {
+    return new Reply(rt, obj, true);
+  }
+
+  /** An object the store does not hold (a dry run's result). */
+  static transient(rt: ResourceType, obj: KubeObject): Reply {
+    return new Reply(rt, obj, false);
+  }
+
+  /** A body already in wire form that nothing else references (a Status). */
+  static body(body: JsonObject): Reply {
+    return new Reply(undefined, body, false);
+  }
+
+  /** The body to send (pretty: what JSON.stringify(body, null, 2) gives). */
+  json(pretty = false): string {
+    if (this.rt === undefined) return pretty ? JSON.stringify(this.obj, null, 2) : JSON.stringify(this.obj);
+    if (pretty) return JSON.stringify(wireView(this.rt, this.obj), null, 2);
+    return this.stored ? storedWireJson(this.rt, this.obj) : JSON.stringify(wireView(this.rt, this.obj));
+  }
+
+  /** The wire object, the caller's own copy. */
+  object(): KubeObject {
+    return this.rt === undefined ? this.obj : toWire(this.rt, this.obj);
+  }
 }
 
 /** List items carry no kind/apiVersion on the real server. */
@@ -180,9 +240,13 @@ export class Registry {
   ) {}
 
   get(rt: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    return this.getReply(rt, namespace, name).object();
+  }
+
+  getReply(rt: ResourceType, namespace: string | undefined, name: string): Reply {
     const obj = this.store.get(rt, namespace, name);
     if (!obj) throw errors.notFound(groupResource(rt), name);
-    return toWire(rt, obj);
+    return Reply.stored(rt, obj);
   }
 
   list(rt: ResourceType, namespace: string | undefined, opts: ListOptions = {}): JsonObject {
@@ -256,6 +320,10 @@ export class Registry {
   }
 
   create(rt: ResourceType, namespace: string | undefined, body: JsonValue, wc: WriteContext, operation: 'Update' | 'Apply' = 'Update'): KubeObject {
+    return this.createReply(rt, namespace, body, wc, operation).object();
+  }
+
+  createReply(rt: ResourceType, namespace: string | undefined, body: JsonValue, wc: WriteContext, operation: 'Update' | 'Apply' = 'Update'): Reply {
     const obj = this.decodeBody(rt, body);
     const md = metaOf(obj);
     this.checkNamespace(rt, md, namespace);
@@ -289,13 +357,17 @@ export class Registry {
     obj.metadata = orderMeta(md);
     if (wc.dryRun) {
       rt.release?.(obj, this.alloc);
-      return toWire(rt, obj);
+      return Reply.transient(rt, obj);
     }
     this.store.commit(rt, 'ADDED', obj);
-    return toWire(rt, obj);
+    return Reply.stored(rt, obj);
   }
 
   update(rt: ResourceType, namespace: string | undefined, name: string, body: JsonValue, wc: WriteContext, subresource?: string): KubeObject {
+    return this.updateReply(rt, namespace, name, body, wc, subresource).object();
+  }
+
+  updateReply(rt: ResourceType, namespace: string | undefined, name: string, body: JsonValue, wc: WriteContext, subresource?: string): Reply {
     const obj = this.decodeBody(rt, body);
     const md = metaOf(obj);
     const bodyName = str(md.name) ?? '';
@@ -315,6 +387,19 @@ export class Registry {
     wc: WriteContext,
     subresource?: string,
   ): { object: KubeObject; created: boolean } {
+    const out = this.patchReply(rt, namespace, name, type, patch, wc, subresource);
+    return { object: out.reply.object(), created: out.created };
+  }
+
+  patchReply(
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: JsonValue,
+    wc: WriteContext,
+    subresource?: string,
+  ): { reply: Reply; created: boolean } {
     if (type === 'apply' && !wc.explicitManager) {
       throw errors.invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [FieldError.required('fieldManager', 'is required for apply patch')]);
     }
@@ -325,9 +410,10 @@ export class Registry {
       const body = deepClone(patch);
       const md = metaOf(body);
       if (md.name === undefined) md.name = name;
-      return { object: this.create(rt, namespace, body, wc, 'Apply'), created: true };
+      return { reply: this.createReply(rt, namespace, body, wc, 'Apply'), created: true };
     }
-    const current = toWire(rt, old);
+    // The patch functions copy what they keep of `current` (and the result is decoded into a copy).
+    const current = wireView(rt, old);
     let patched: JsonValue;
     switch (type) {
       case 'merge':
@@ -348,7 +434,7 @@ export class Registry {
     const patchedName = str(md.name) ?? '';
     if (patchedName !== name) throw errors.badRequest(`the name of the object (${patchedName}) does not match the name on the URL (${name})`);
     this.checkNamespace(rt, md, namespace);
-    return { object: this.commitUpdate(rt, old, obj, wc, subresource, type === 'apply' ? 'Apply' : 'Update'), created: false };
+    return { reply: this.commitUpdate(rt, old, obj, wc, subresource, type === 'apply' ? 'Apply' : 'Update'), created: false };
   }
 
   private managerInfo(rt: ResourceType, wc: WriteContext, operation: 'Update' | 'Apply' = 'Update', subresource?: string) {
@@ -362,7 +448,7 @@ export class Registry {
     wc: WriteContext,
     subresource: string | undefined,
     operation: 'Update' | 'Apply' = 'Update',
-  ): KubeObject {
+  ): Reply {
     const md = metaOf(obj);
     const oldMd = metaOf({ ...old });
     const name = str(oldMd.name) ?? '';
@@ -400,17 +486,21 @@ export class Registry {
     if (oldMd.managedFields !== undefined) nmd.managedFields = oldMd.managedFields;
     else delete nmd.managedFields;
     // A no-op write is not persisted: same resourceVersion, no watch event (GuaranteedUpdate upstream).
-    if (deepEqual(next, old)) return toWire(rt, old);
+    if (deepEqual(next, old)) return Reply.stored(rt, old);
 
     const managed = nextManagedFields(old, next, rt.listStrategies, this.managerInfo(rt, wc, operation, subresource));
     if (managed.length > 0) nmd.managedFields = managed;
     next.metadata = orderMeta(nmd);
-    if (wc.dryRun) return toWire(rt, next);
+    if (wc.dryRun) return Reply.transient(rt, next);
     this.store.commit(rt, 'MODIFIED', next, old);
-    return toWire(rt, next);
+    return Reply.stored(rt, next);
   }
 
   delete(rt: ResourceType, namespace: string | undefined, name: string, options: JsonValue | undefined, wc: Pick<WriteContext, 'dryRun'>): KubeObject {
+    return this.deleteReply(rt, namespace, name, options, wc).object();
+  }
+
+  deleteReply(rt: ResourceType, namespace: string | undefined, name: string, options: JsonValue | undefined, wc: Pick<WriteContext, 'dryRun'>): Reply {
     const old = this.store.get(rt, namespace, name);
     if (!old) throw errors.notFound(groupResource(rt), name);
     const oldMd = metaOf({ ...old });
@@ -431,12 +521,13 @@ export class Registry {
       this.store.commit(rt, 'DELETED', deepClone(old), old);
       rt.release?.(old, this.alloc);
     }
-    if (rt.returnDeletedObject) return toWire(rt, old);
+    // The object as it was before the delete (the store no longer holds it, but it was never changed).
+    if (rt.returnDeletedObject) return Reply.stored(rt, old);
     // finalizeDelete's Status carries no code (omitempty) and names the resource in details.kind.
     const status = makeStatus(200, undefined, undefined, { name, group: rt.group, kind: rt.resource, uid: str(oldMd.uid) });
     const out = JSON.parse(JSON.stringify(status)) as JsonObject;
     delete out.code;
-    return out;
+    return Reply.body(out);
   }
 
   /**
@@ -458,6 +549,15 @@ export class Registry {
     const gone = toWire(rt, ev.prev);
     metaOf(gone).resourceVersion = String(ev.rv);
     return gone;
+  }
+
+  /** JSON.stringify(Registry.eventObject(...)), from the stored object's cached wire JSON where there is one. */
+  static eventObjectJson(rt: ResourceType, ev: StoredEvent, type: 'ADDED' | 'MODIFIED' | 'DELETED'): string {
+    if (type !== 'DELETED' || ev.prev === undefined) return storedWireJson(rt, ev.object);
+    // Upstream: the previous content, stamped with the event's resourceVersion (on the view's own metadata map).
+    const gone = wireView(rt, ev.prev);
+    metaOf(gone).resourceVersion = String(ev.rv);
+    return JSON.stringify(gone);
   }
 
   /** Current objects as a watcher with no resourceVersion sees them (synthetic ADDED). */

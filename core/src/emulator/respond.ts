@@ -19,7 +19,16 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, prett
     res.destroy();
     return;
   }
-  const text = `${pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body)}\n`;
+  sendJsonText(res, code, pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body), extra);
+}
+
+/** sendJson for a body already serialised (`json` without the trailing newline). */
+export function sendJsonText(res: ServerResponse, code: number, json: string, extra: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = `${json}\n`;
   res.writeHead(code, { ...baseHeaders('application/json'), ...extra, 'Content-Length': String(Buffer.byteLength(text)) });
   res.end(text);
 }

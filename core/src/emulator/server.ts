@@ -11,10 +11,10 @@ import { ACCEPTED_PATCH_TYPES, patchTypeFor } from './patch.js';
 import { splitSchemeNamePort, type ProxyRegistry } from './proxy.js';
 import { forbidden, type Attributes, type Authorizer } from './rbac.js';
 import { namespaceList, namespaceObject } from './namespaces.js';
-import { compileSelector, objectMatches, rfc3339, toListItem, type Registry, type WriteContext } from './registry.js';
+import { compileSelector, objectMatches, rfc3339, toListItem, type Registry, type Reply, type WriteContext } from './registry.js';
 import { parseBool, parseRequestInfo, type RequestInfo } from './requestinfo.js';
 import { apiVersionOf, groupResource, lookupResource, type ResourceType } from './resources.js';
-import { checkBodyType, decodeBody, mediaType, readBody, sendError, sendJson, sendStatus, sendText } from './respond.js';
+import { checkBodyType, decodeBody, mediaType, readBody, sendError, sendJson, sendJsonText, sendStatus, sendText } from './respond.js';
 import { selfSubjectAccessReview, subjectAccessReview, tokenReview } from './reviews.js';
 import { ApiError, errors } from './status.js';
 import { isJsonObject, str, type JsonObject, type JsonValue, type UserInfo } from './types.js';
@@ -52,6 +52,10 @@ function writeContext(call: Call): WriteContext {
   const ua = call.req.headers['user-agent'] ?? '';
   const manager = explicit || ua.split('/')[0]?.trim() || 'unknown';
   return { manager: manager.slice(0, 128), dryRun: dryRun(call.url), explicitManager: Boolean(explicit) };
+}
+
+function sendReply(call: Call, code: number, reply: Reply): void {
+  sendJsonText(call.res, code, reply.json(call.pretty));
 }
 
 function encodeProxyPath(segments: string[]): string {
@@ -210,7 +214,7 @@ export class ApiServer {
 
     switch (info.verb) {
       case 'get':
-        sendJson(res, 200, registry.get(rt, nsArg, pathName), call.pretty);
+        sendReply(call, 200, registry.getReply(rt, nsArg, pathName));
         return;
       case 'list': {
         const limit = q.get('limit');
@@ -232,12 +236,12 @@ export class ApiServer {
       case 'create': {
         if (pathName !== '') throw errors.methodNotAllowed();
         const body = await this.body(call, 'object');
-        sendJson(res, 201, registry.create(rt, nsArg, body ?? null, writeContext(call)), call.pretty);
+        sendReply(call, 201, registry.createReply(rt, nsArg, body ?? null, writeContext(call)));
         return;
       }
       case 'update': {
         const body = await this.body(call, 'object');
-        sendJson(res, 200, registry.update(rt, nsArg, pathName, body ?? null, writeContext(call), sub || undefined), call.pretty);
+        sendReply(call, 200, registry.updateReply(rt, nsArg, pathName, body ?? null, writeContext(call), sub || undefined));
         return;
       }
       case 'patch': {
@@ -245,14 +249,14 @@ export class ApiServer {
         if (!type) throw errors.unsupportedMediaType(ACCEPTED_PATCH_TYPES);
         const body = await this.body(call, 'patch');
         if (body === undefined) throw errors.badRequest('the request body is empty');
-        const out = registry.patch(rt, nsArg, pathName, type, body, writeContext(call), sub || undefined);
-        sendJson(res, out.created ? 201 : 200, out.object, call.pretty);
+        const out = registry.patchReply(rt, nsArg, pathName, type, body, writeContext(call), sub || undefined);
+        sendReply(call, out.created ? 201 : 200, out.reply);
         return;
       }
       case 'delete': {
         if (sub !== '') throw errors.methodNotAllowed();
         const options = await this.body(call, 'optional');
-        sendJson(res, 200, registry.delete(rt, nsArg, pathName, options, { dryRun: dryRun(call.url) }), call.pretty);
+        sendReply(call, 200, registry.deleteReply(rt, nsArg, pathName, options, { dryRun: dryRun(call.url) }));
         return;
       }
       case 'deletecollection': {

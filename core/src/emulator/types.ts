@@ -14,8 +14,29 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/**
+ * A copy of a JSON tree. A plain recursive copy, several times faster than structuredClone on the small trees the
+ * emulator copies on every write (structuredClone serialises and deserialises); same result for JSON values.
+ */
 export function deepClone<T extends JsonValue>(value: T): T {
-  return structuredClone(value);
+  return cloneValue(value) as T;
+}
+
+function cloneValue(value: JsonValue): JsonValue {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = new Array<JsonValue>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = cloneValue(value[i] as JsonValue);
+    return out;
+  }
+  const out: JsonObject = {};
+  for (const k of Object.keys(value)) {
+    const v = cloneValue(value[k] as JsonValue);
+    // A "__proto__" key from JSON.parse is an own property; assigning it would set the prototype instead.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
 }
 
 /** Structural equality of JSON trees; key order is irrelevant, array order is not. */

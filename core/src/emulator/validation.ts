@@ -10,7 +10,16 @@ const QUALIFIED_NAME = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const LABEL_VALUE = '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?';
 const CONFIG_KEY = '[-._a-zA-Z0-9]+';
 
-const full = (re: string): RegExp => new RegExp(`^${re}$`);
+/** Compiled once per pattern: validation runs on every key of every write. */
+const compiled = new Map<string, RegExp>();
+const full = (re: string): RegExp => {
+  let r = compiled.get(re);
+  if (r === undefined) {
+    r = new RegExp(`^${re}$`);
+    compiled.set(re, r);
+  }
+  return r;
+};
 
 function examples(xs: string[]): string {
   return xs.map((x) => `'${x}'`).join(',  or ');

@@ -2,7 +2,7 @@
 // resourceVersion (or a synthetic ADDED snapshot), live events, periodic bookmarks, timeoutSeconds,
 // and the 410 Expired ERROR event. Also the hooks fault injection uses to drop or stall streams.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { compileSelector, Registry } from './registry.js';
+import { compileSelector, objectMatches, Registry, storedWireJson } from './registry.js';
 import { apiVersionOf, type ResourceType } from './resources.js';
 import type { Selector } from './selectors.js';
 import { errors, statusAsJson } from './status.js';
@@ -66,6 +66,8 @@ class WatchStream {
   /** Since when the socket has been backed up (write() asked to wait, no 'drain' since, counted from the next turn). */
   private blockedSince: number | undefined;
   private blocked = false;
+  /** Corked until the end of this turn of the event loop (see writeLine). */
+  private corked = false;
   private readonly missed: string[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   unsubscribe: () => void = () => {};
@@ -99,6 +101,19 @@ class WatchStream {
       return;
     }
     this.sent++;
+    // Events committed in the same turn (a burst of writes from several clients, a deletecollection, a replay) leave
+    // in one socket write, not one each: the real server's watch handler likewise flushes only once its queue is empty
+    // (k8s.io/apiserver pkg/endpoints/handlers/watch.go, `if len(ch) == 0 { flusher.Flush() }`). Each event is still
+    // its own chunk; only the number of write syscalls changes.
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      setImmediate(() => {
+        this.corked = false;
+        // An ended stream was fully uncorked by res.end() (and its socket may serve another request by now).
+        if (!this.closed) this.res.uncork();
+      });
+    }
     if (!this.res.write(line) && !this.blocked) {
       this.blocked = true;
       // The clock starts once this process has had a turn to flush (a burst of writes from one synchronous loop, or
@@ -223,7 +238,9 @@ export class WatchHub implements WatchControl {
       }
       for (const ev of since.events) emit(ev);
     } else {
-      for (const obj of this.registry.snapshot(rt, namespace, sel)) stream.write('ADDED', obj);
+      for (const e of this.registry.store.list(rt, namespace)) {
+        if (objectMatches(rt, sel, e.object)) stream.writeLine(addedLine(storedWireJson(rt, e.object)));
+      }
       if (initialEventsEnd) {
         stream.write('BOOKMARK', this.bookmarkObject(rt, { 'k8s.io/initial-events-end': 'true' }));
       }
@@ -258,7 +275,7 @@ export class WatchHub implements WatchControl {
     }
     let line = byType.get(type);
     if (line === undefined) {
-      line = `${JSON.stringify({ type, object: Registry.eventObject(rt, ev, type) })}\n`;
+      line = eventLine(type, Registry.eventObjectJson(rt, ev, type));
       byType.set(type, line);
     }
     return line;
@@ -315,6 +332,15 @@ export class WatchHub implements WatchControl {
     }
     return n;
   }
+}
+
+/** JSON.stringify({ type, object }) + '\n' around an object already serialised (the same bytes). */
+function eventLine(type: WatchEventType, objectJson: string): string {
+  return `{"type":"${type}","object":${objectJson}}\n`;
+}
+
+function addedLine(objectJson: string): string {
+  return eventLine('ADDED', objectJson);
 }
 
 function gvr(rt: ResourceType): string {
