@@ -101,6 +101,29 @@ test('events committed in one turn reach every watcher one line each, also when 
   t.true(all.lines().every((l) => (JSON.parse(l) as { type: string }).type === 'ADDED'));
 });
 
+test('events written in the turn a watch is cut abruptly are still handed to the connection', async (t) => {
+  const emu = await emulator(t);
+  const w = await rawWatch(t, emu, '/api/v1/configmaps?watch=true');
+  for (let i = 0; i < 50; i++) emu.create(cm(`c${i}`));
+  t.is(emu.faults.dropWatches({ abrupt: true }), 1);
+  await waitFor(() => w.lines().length === 50, 'all 50 events', 10_000);
+  t.deepEqual(
+    w.lines().map((l) => (JSON.parse(l) as { object: { metadata: { name: string } } }).object.metadata.name),
+    Array.from({ length: 50 }, (_, i) => `c${i}`),
+  );
+});
+
+test('a body over the 3 MiB limit is refused with 413 RequestEntityTooLarge', async (t) => {
+  const emu = await emulator(t);
+  const body = JSON.stringify(cm('big', { k: 'x'.repeat(3 * 1024 * 1024) }));
+  const res = await raw(emu, '/api/v1/namespaces/default/configmaps', { method: 'POST', body, contentType: 'application/json' });
+  t.is(res.status, 413);
+  t.like(res.json() as object, { kind: 'Status', status: 'Failure', reason: 'RequestEntityTooLarge', code: 413 });
+  t.is(emu.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'big' }), undefined);
+  // The server is still serving.
+  t.is((await raw(emu, '/api/v1/namespaces/default/configmaps', { method: 'POST', body: JSON.stringify(cm('small')), contentType: 'application/json' })).status, 201);
+});
+
 test('deepClone copies JSON trees, own "__proto__" keys included', (t) => {
   const src = JSON.parse('{"__proto__":{"polluted":true},"a":[1,{"b":null}],"c":"d"}') as JsonObject;
   const copy = deepClone(src);

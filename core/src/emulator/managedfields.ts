@@ -26,14 +26,14 @@ function sortedFields(set: JsonObject): JsonObject {
   return out;
 }
 
-function collectFields(value: JsonValue | undefined, lists: ListStrategies, path: string): JsonObject {
-  const out: JsonObject = {};
+/** Adds the fields set in `value` to `out` (a new set by default) and returns it. */
+function collectFields(value: JsonValue | undefined, lists: ListStrategies, path: string, out: JsonObject = {}): JsonObject {
   if (!isJsonObject(value)) return out;
-  for (const [k, v] of Object.entries(value)) {
+  for (const k of Object.keys(value)) {
     if (path === '' && (k === 'kind' || k === 'apiVersion')) continue;
     if (path === 'metadata' && SERVER_META.has(k)) continue;
     const childPath = path ? `${path}.${k}` : k;
-    const node = fieldNode(v, lists, childPath, path === '' && TOP_STRUCTS.has(k));
+    const node = fieldNode(value[k] as JsonValue, lists, childPath, path === '' && TOP_STRUCTS.has(k));
     if (node !== undefined) out[`f:${k}`] = node;
   }
   return out;
@@ -41,9 +41,11 @@ function collectFields(value: JsonValue | undefined, lists: ListStrategies, path
 
 function fieldNode(v: JsonValue, lists: ListStrategies, path: string, struct: boolean): JsonObject | undefined {
   if (isJsonObject(v)) {
-    const inner = collectFields(v, lists, path);
-    if (path === 'metadata' && Object.keys(inner).length === 0) return undefined;
-    return struct ? inner : { '.': {}, ...inner };
+    if (struct) {
+      const inner = collectFields(v, lists, path);
+      return path === 'metadata' && Object.keys(inner).length === 0 ? undefined : inner;
+    }
+    return collectFields(v, lists, path, { '.': {} });
   }
   if (Array.isArray(v)) {
     const strategy = lists[path];
@@ -53,7 +55,7 @@ function fieldNode(v: JsonValue, lists: ListStrategies, path: string, struct: bo
       if (strategy === 'set') out[`v:${JSON.stringify(item)}`] = {};
       else if (isJsonObject(item)) {
         const key = JSON.stringify({ [strategy.mergeKey]: item[strategy.mergeKey] ?? null });
-        out[`k:${key}`] = { '.': {}, ...collectFields(item, lists, `${path}[]`) };
+        out[`k:${key}`] = collectFields(item, lists, `${path}[]`, { '.': {} });
       }
     }
     return out;

@@ -138,6 +138,26 @@ export function configMapKey(value: string): string[] {
   return errs;
 }
 
+/**
+ * `check(value)`, remembered: the same few label and annotation keys (and many label values) come with every write.
+ * The checks are pure, so a remembered answer is the answer; the memo is dropped whole when it grows large.
+ */
+function memo(check: (value: string) => string[]): (value: string) => readonly string[] {
+  const seen = new Map<string, readonly string[]>();
+  return (value) => {
+    let errs = seen.get(value);
+    if (errs === undefined) {
+      if (seen.size >= 10_000) seen.clear();
+      errs = check(value);
+      seen.set(value, errs);
+    }
+    return errs;
+  };
+}
+
+const metaKeyProblems = memo(qualifiedName);
+const labelValueProblems = memo(labelValue);
+
 /** ValidateObjectMeta's label/annotation checks. */
 export function validateMetaMaps(meta: JsonValue | undefined): FieldError[] {
   const out: FieldError[] = [];
@@ -145,14 +165,14 @@ export function validateMetaMaps(meta: JsonValue | undefined): FieldError[] {
   const labels = meta.labels;
   if (isJsonObject(labels)) {
     for (const [k, v] of Object.entries(labels)) {
-      for (const e of qualifiedName(k)) out.push(FieldError.invalid('metadata.labels', k, e));
-      if (typeof v === 'string') for (const e of labelValue(v)) out.push(FieldError.invalid('metadata.labels', v, e));
+      for (const e of metaKeyProblems(k)) out.push(FieldError.invalid('metadata.labels', k, e));
+      if (typeof v === 'string') for (const e of labelValueProblems(v)) out.push(FieldError.invalid('metadata.labels', v, e));
     }
   }
   const annotations = meta.annotations;
   if (isJsonObject(annotations)) {
     for (const k of Object.keys(annotations)) {
-      for (const e of qualifiedName(k.toLowerCase())) out.push(FieldError.invalid('metadata.annotations', k, e));
+      for (const e of metaKeyProblems(k.toLowerCase())) out.push(FieldError.invalid('metadata.annotations', k, e));
     }
   }
   return out;

@@ -102,9 +102,9 @@ class WatchStream {
     }
     this.sent++;
     // Events committed in the same turn (a burst of writes from several clients, a deletecollection, a replay) leave
-    // in one socket write, not one each: the real server's watch handler likewise flushes only once its queue is empty
-    // (k8s.io/apiserver pkg/endpoints/handlers/watch.go, `if len(ch) == 0 { flusher.Flush() }`). Each event is still
-    // its own chunk; only the number of write syscalls changes.
+    // in one socket write, not one each: the real server's watch handler likewise flushes only once its queue is
+    // empty (kubernetes/apiserver pkg/endpoints/handlers/watch.go at 24b9d887, HandleHTTP: `if len(ch) == 0 {
+    // flusher.Flush() }`). Each event is still its own chunk; only the number of write syscalls changes.
     if (!this.corked) {
       this.corked = true;
       this.res.cork();
@@ -158,6 +158,8 @@ class WatchStream {
   destroy(): void {
     if (this.closed) return;
     this.cleanup();
+    // What this turn wrote is handed to the socket first, as it was before the writes were coalesced.
+    if (this.corked) this.res.uncork();
     this.res.destroy();
   }
 
