@@ -11,7 +11,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ServiceView } from '@kubernaut/toolset-sdk';
 import { systemClock } from './clock.js';
-import { afterRun } from './heap.js';
+import { afterRun, limitHeapGrowth } from './heap.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { DetectionController } from './detection/controller.js';
@@ -137,6 +137,9 @@ export class Daemon {
 
   constructor(private readonly options: DaemonOptions) {
     const { kc, log } = options;
+    // Before the first lists: the heap grows less between collections, so a large first sync does not leave
+    // hundreds of MiB committed for tens of MiB live (heap.ts).
+    limitHeapGrowth();
     const clock = options.clock ?? systemClock;
     this.config = options.config;
     const childLog = (component: string) => log.child({ component });

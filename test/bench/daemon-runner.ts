@@ -8,6 +8,8 @@
 // {reply: <command>, …}:
 //   measure  {rss, heapUsed, heapTotal, external, arrayBuffers, isolateHeap} in bytes, as they are; with
 //            --expose-gc also {rssAfterGc, heapUsedAfterGc} after forcing a collection of the main heap
+//   usage    the same first reading as measure (plus RssAnon/RssFile and the isolates' committed size), nothing forced
+//   snapshot a V8 heap snapshot of the daemon in test/.tmp (investigation only)
 //   resync   a full resync (relist + re-detect every Service + the reconcile it causes) → {cpu_ms, wall_ms, …}
 //   idle     waits until no detection or ConfigMap write is queued or running
 //   stats    auth review counts and cache sizes, Services cached and detected
@@ -258,6 +260,12 @@ async function command(name: string): Promise<void> {
       case 'resync':
         emit({ reply: name, ...(await resync()) });
         break;
+      case 'usage': {
+        // The memory as the daemon holds it now, nothing forced (measure forces collections after its first reading).
+        const m = process.memoryUsage();
+        emit({ reply: name, ...procStatus(), isolateCommitted: await isolateCommitted(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external });
+        break;
+      }
       case 'snapshot': {
         // Where the heap goes (not used by the report; for investigation): a V8 heap snapshot in the bench's tmp dir.
         const { writeHeapSnapshot } = await import('node:v8');
