@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HELP = `usage: node scripts/eval-detection.mjs [--services-only] [--json] [--verbose] [dir...]
 
-Runs the built-in detector set over each dump in each dir (default: test/fixtures/evidence, test/fixtures/operators and test/fixtures/charts)
+Runs the built-in detector set over each dump in each dir (default: test/fixtures/evidence, operators, heldout and charts)
 and prints precision, recall, F1 and URL accuracy against the dir's expected.yaml. A detection is right when an
 expected Service is detected with the expected type; its URL counts when the endpoint equals the expected one (URL
 accuracy = right URLs / right detections).
@@ -33,7 +33,7 @@ const { evaluate, readExpected } = await import(pathToFileURL(path.join(root, 't
 const dirs = args.filter((a) => !a.startsWith('--'));
 const servicesOnly = args.includes('--services-only');
 const out = {};
-for (const dir of dirs.length > 0 ? dirs : ['test/fixtures/evidence', 'test/fixtures/operators', 'test/fixtures/charts']) {
+for (const dir of dirs.length > 0 ? dirs : ['test/fixtures/evidence', 'test/fixtures/operators', 'test/fixtures/heldout', 'test/fixtures/charts']) {
   const abs = path.resolve(root, dir);
   const score = await evaluate(abs, servicesOnly);
   out[dir] = { precision: score.precision, recall: score.recall, f1: score.f1, url_accuracy: score.urlAccuracy };

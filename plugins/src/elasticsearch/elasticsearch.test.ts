@@ -73,13 +73,18 @@ test('evidence: OpenSearch is https unless its security plugin is off; Elasticse
   t.is(plugin.detect(es('elasticsearch:7.17.28', { 'xpack.security.http.ssl.enabled': 'true' }), ctx())?.scheme, 'https');
 });
 
-test('evidence: a second node group of one cluster yields to the lowest name; decoys and empty Services are no entry', (t) => {
+test('evidence: the node groups of one cluster are one entry, the master group (the chart\'s front door) else the lowest name; decoys and empty Services are no entry', (t) => {
   const image = 'docker.elastic.co/elasticsearch/elasticsearch:8.5.1';
   const group = (g: string, img = image) => svc(`elasticsearch-${g}`, { labels: { ...chart, app: `elasticsearch-${g}` }, ports: [['http', 9200], ['transport', 9300]], workloads: [{ image: img }] });
   const master = group('master');
   const data = group('data');
-  t.is(plugin.detect(master, ctx([data])), null);
-  t.truthy(plugin.detect(data, ctx([master])));
+  const ingest = group('ingest');
+  t.truthy(plugin.detect(master, ctx([data, ingest])));
+  t.is(plugin.detect(data, ctx([master, ingest])), null);
+  t.is(plugin.detect(ingest, ctx([master, data])), null);
+  // Without a master group: the lowest name.
+  t.truthy(plugin.detect(data, ctx([ingest])));
+  t.is(plugin.detect(ingest, ctx([data])), null);
   // Another version is another cluster.
   t.truthy(plugin.detect(master, ctx([group('data', 'docker.elastic.co/elasticsearch/elasticsearch:7.17.28')])));
   t.is(plugin.detect(svc('elasticsearch', { labels: { app: 'elasticsearch' }, ports: [['http', 9200]], workloads: [{ image: 'ghcr.io/acme/search-gateway:1.8.2' }] }), ctx()), null);

@@ -124,11 +124,28 @@ function evidenceScheme(s: ServiceView, src: Source | null, port: ServicePort, m
 /** `<clusterName>-<nodeGroup>`: the name without its last segment. */
 const clusterPrefix = (name: string) => name.slice(0, Math.max(0, name.lastIndexOf('-')));
 
-/** True when a sibling with a lower name is another node group of the same cluster (same prefix, same image). */
+/**
+ * Which of a cluster's node-group Services is its entry: the master group's, which elastic/elasticsearch and
+ * opensearch-project's charts make the cluster's front door (`masterService` defaults to `<clusterName>-master`, every
+ * other group's discovery.seed_hosts and Kibana's default ELASTICSEARCH_HOSTS point at it: elastic/helm-charts
+ * elasticsearch/values.yaml and templates/statefulset.yaml; the multi-release example queries `multi-master`), else
+ * the lowest name.
+ */
+function groupRank(name: string): [number, string] {
+  return [name.endsWith('-master') ? 0 : 1, name];
+}
+
+function before(a: string, b: string): boolean {
+  const [ra, na] = groupRank(a);
+  const [rb, nb] = groupRank(b);
+  return ra !== rb ? ra < rb : na < nb;
+}
+
+/** True when a sibling that comes first (groupRank) is another node group of the same cluster (same prefix, same image). */
 function laterNodeGroup(s: ServiceView, m: ProductMatch, ctx: DetectContext<Config>): boolean {
   if (looksHeadless(s) || clusterPrefix(s.metadata.name) === '') return false;
   return ctx.siblings().some((o) => {
-    if (o.metadata.name >= s.metadata.name || isExternalName(o) || looksHeadless(o) || !hasEvidence(o)) return false;
+    if (!before(o.metadata.name, s.metadata.name) || isExternalName(o) || looksHeadless(o) || !hasEvidence(o)) return false;
     if (clusterPrefix(o.metadata.name) !== clusterPrefix(s.metadata.name)) return false;
     const other = evidenceMatch(o);
     return other !== null && other.match.container.image === m.container.image;
@@ -161,7 +178,7 @@ function scheme(s: ServiceView, src: Source, port: ServicePort, config: Config):
 
 export default defineDetector<Config>({
   name: 'elasticsearch',
-  version: '1.2.0',
+  version: '1.3.0',
   description: 'Elasticsearch and OpenSearch REST API (cluster health, indices, search).',
   type: 'elasticsearch',
   // With evidence it claims only Services where Elasticsearch or OpenSearch runs (evidenceMatch): the host asks about no other.
