@@ -7,16 +7,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseManifests } from '../core/src/detection/manifests.js';
-import { detectFile, evaluate, fixtureFiles, readExpected } from './helpers/eval-detection.js';
-import type { Expected } from './helpers/eval-detection.js';
+import { detectFile, evaluate, fixtureFiles, normaliseRecords, readExpected } from './helpers/eval-detection.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, 'fixtures', 'evidence');
 const expected = readExpected(dir);
 
-const byKey = (a: Expected, b: Expected) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`);
-const normalise = (rs: readonly Expected[]): Expected[] =>
-  rs.map((r) => ({ namespace: r.namespace, name: r.name, type: r.type, detector: r.detector, endpoint: r.endpoint, healthPath: r.healthPath ?? null })).sort(byKey);
+const normalise = normaliseRecords;
 
 test('expected.yaml covers exactly the evidence fixture files', (t) => {
   t.deepEqual(Object.keys(expected).sort(), fixtureFiles(dir));

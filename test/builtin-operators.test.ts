@@ -9,16 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { parseManifests } from '../core/src/detection/manifests.js';
 import { detectOfflineReport, evidenceFrom } from '../core/src/detection/offline.js';
 import { DEFAULT_LIMITS } from '../core/src/sandbox/plugin.js';
-import { detectFile, evaluate, fixtureFiles, readExpected } from './helpers/eval-detection.js';
-import type { Expected } from './helpers/eval-detection.js';
+import { detectFile, evaluate, fixtureFiles, normaliseRecords, readExpected } from './helpers/eval-detection.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, 'fixtures', 'operators');
 const expected = readExpected(dir);
 
-const byKey = (a: Expected, b: Expected) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`);
-const normalise = (rs: readonly Expected[]): Expected[] =>
-  rs.map((r) => ({ namespace: r.namespace, name: r.name, type: r.type, detector: r.detector, endpoint: r.endpoint, healthPath: r.healthPath ?? null })).sort(byKey);
+const normalise = normaliseRecords;
 
 test('expected.yaml covers exactly the operator fixture files', (t) => {
   t.deepEqual(Object.keys(expected).sort(), fixtureFiles(dir));

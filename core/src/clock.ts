@@ -51,3 +51,19 @@ export class FakeClock implements Clock {
     return this.timers.filter((x) => !x.cancelled).length;
   }
 }
+
+/**
+ * Resolves when `register`'s callback is called (by whoever holds it) or after `timeoutMs`, whichever comes first;
+ * the timer never keeps the process alive. For startup waits that must be bounded.
+ */
+export function untilCalledOr(timeoutMs: number, register: (done: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    timer.unref?.();
+    function done(): void {
+      clearTimeout(timer);
+      resolve();
+    }
+    register(done);
+  });
+}

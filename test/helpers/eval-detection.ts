@@ -93,3 +93,10 @@ export async function evaluate(dir: string, servicesOnly = false): Promise<Score
   for (const f of fixtureFiles(dir)) files.push(scoreFile(f, expected[f] ?? [], await detectFile(path.join(dir, f), servicesOnly)));
   return summarise(files);
 }
+
+/** Records in a comparable form: the expected.yaml fields only, healthPath null when absent, sorted by namespace/name. */
+export function normaliseRecords(rs: readonly Expected[]): Expected[] {
+  return rs
+    .map((r) => ({ namespace: r.namespace, name: r.name, type: r.type, detector: r.detector, endpoint: r.endpoint, healthPath: r.healthPath ?? null }))
+    .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+}

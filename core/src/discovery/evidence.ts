@@ -8,6 +8,7 @@
 import type { ServiceEvidence, ServiceView } from '@kubernaut/toolset-sdk';
 import { ownerReferencesOf } from './owners.js';
 import type { Clock } from '../clock.js';
+import { untilCalledOr } from '../clock.js';
 import { Informer } from './informer.js';
 import type { InformerSource } from './informer.js';
 import { resourcesForService } from './operators.js';
@@ -187,15 +188,7 @@ export class WorkloadEvidence {
    */
   waitForFirstList(timeoutMs: number): Promise<void> {
     if (this.state !== 'syncing') return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      timer.unref?.();
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.waiters.push(done);
-    });
+    return untilCalledOr(timeoutMs, (done) => this.waiters.push(done));
   }
 
   /** The Service's evidence while evidence is served; undefined otherwise (decided from metadata). */

@@ -3,7 +3,7 @@
 // one OperatorResourceIndex (operators.ts) they feed. A resource change re-detects the Services of its namespace:
 // which of them it ties to depends on names, labels and owners, so the namespace is the unit (resources are few).
 import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
+import { systemClock, untilCalledOr } from '../clock.js';
 import { Informer } from './informer.js';
 import type { InformerSource } from './informer.js';
 import { OperatorResourceIndex, operatorGroupVersions, projectListedResource, servedOperatorKinds } from './operators.js';
@@ -87,15 +87,7 @@ export class OperatorResources {
   /** Resolves once the served kinds have listed, or after `timeoutMs`: the first detection should see them. */
   waitForFirstList(timeoutMs: number): Promise<void> {
     if (this.ready || !this.running) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      timer.unref?.();
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.waiters.push(done);
-    });
+    return untilCalledOr(timeoutMs, (done) => this.waiters.push(done));
   }
 
   /** Asks discovery which kinds are served and starts or stops informers to match; then schedules the next ask. */
