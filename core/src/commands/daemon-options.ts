@@ -25,23 +25,22 @@ export interface DaemonFlags {
   operatorResources?: 'true' | 'false';
 }
 
+/** A true|false flag of the commands that run the daemon, on by default. */
+const onByDefault = (flag: string, description: string): Option => envOption(flag, description).choices(['true', 'false']).default('true');
+
 /** --workload-evidence, shared by the commands that run the daemon. */
 export const workloadEvidenceOption = (): Option =>
-  envOption(
+  onByDefault(
     '--workload-evidence <bool>',
     'watch Pods and EndpointSlices and give detectors the workloads behind each Service (images, ports, owner); false where the daemon may not read Pods: Services are then decided from their own metadata',
-  )
-    .choices(['true', 'false'])
-    .default('true');
+  );
 
 /** --operator-resources, shared by the commands that run the daemon. */
 export const operatorResourcesOption = (): Option =>
-  envOption(
+  onByDefault(
     '--operator-resources <bool>',
     'read the custom resources of the operators users run (Prometheus Operator, VictoriaMetrics, grafana-operator, ECK, Loki, Tempo, Jaeger, OpenSearch), where the API server serves their CRDs, and tie them to the Services they made; needs --workload-evidence; false where the daemon may not read them',
-  )
-    .choices(['true', 'false'])
-    .default('true');
+  );
 
 type Base = Pick<DaemonOptions, 'kc' | 'config' | 'namespace' | 'configMap' | 'builtinDir' | 'pluginsDir' | 'probeMode' | 'clusterDomain' | 'log'> &
   Required<Pick<DaemonOptions, 'limits' | 'workloadEvidence' | 'operatorResources'>>;

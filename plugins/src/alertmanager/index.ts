@@ -33,7 +33,7 @@ import {
   hasEvidence,
   workloads,
 } from '@kubernaut/toolset-sdk';
-import { operatorScheme, portOnto, productContainer, reaches, routePrefix } from '../shared/evidence.js';
+import { interestOf, operatorScheme, portOnto, productContainer, reaches, routePrefix } from '../shared/evidence.js';
 import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
@@ -69,7 +69,7 @@ export default defineDetector({
   description: 'Prometheus Alertmanager (alerts, silences) — published as a read-only HTTP toolset.',
   type: 'alertmanager',
   // With evidence it claims only Services where an Alertmanager runs (evidencePort): the host asks about no other.
-  evidence: { images: ALERTMANAGER.images, imageWords: ALERTMANAGER.words ?? [], containers: ALERTMANAGER.names ?? [] },
+  evidence: interestOf([ALERTMANAGER]),
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service) || !isAlertmanager(service)) return null;
     const evidence = hasEvidence(service);

@@ -52,7 +52,7 @@ import {
   imageMatches,
   parseImage,
 } from '@kubernaut/toolset-sdk';
-import { operatorScheme, portOnto, productContainer, reaches } from '../shared/evidence.js';
+import { interestOf, operatorScheme, portOnto, productContainer, reaches } from '../shared/evidence.js';
 import type { Product, ProductMatch } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
@@ -182,7 +182,7 @@ export default defineDetector<Config>({
   description: 'Elasticsearch and OpenSearch REST API (cluster health, indices, search).',
   type: 'elasticsearch',
   // With evidence it claims only Services where Elasticsearch or OpenSearch runs (evidenceMatch): the host asks about no other.
-  evidence: { images: SEARCH.images, imageWords: SEARCH.words ?? [], containers: SEARCH.names ?? [] },
+  evidence: interestOf([SEARCH]),
   detect(service: ServiceView, ctx: DetectContext<Config>): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) return fromEvidence(service, ctx);

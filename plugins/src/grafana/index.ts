@@ -28,7 +28,7 @@ import {
   hasEvidence,
   workloads,
 } from '@kubernaut/toolset-sdk';
-import { operatorScheme, portOnto, productContainer, reaches, urlPath } from '../shared/evidence.js';
+import { interestOf, operatorScheme, portOnto, productContainer, reaches, urlPath } from '../shared/evidence.js';
 import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
@@ -69,7 +69,7 @@ export default defineDetector({
   description: 'Grafana (dashboards, datasources).',
   type: 'grafana',
   // With evidence it claims only Services where Grafana runs (evidencePort): the host asks about no other.
-  evidence: { images: GRAFANA.images, imageWords: GRAFANA.words ?? [], containers: GRAFANA.names ?? [] },
+  evidence: interestOf([GRAFANA]),
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service) || !isGrafana(service)) return null;
     const evidence = hasEvidence(service);

@@ -31,7 +31,7 @@ import {
   workloads,
   argValue,
 } from '@kubernaut/toolset-sdk';
-import { operatorScheme, portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
+import { interestOf, operatorScheme, portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
 import type { Product } from '../shared/evidence.js';
 import type { Detection, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
@@ -73,7 +73,7 @@ export default defineDetector({
   description: 'Jaeger query service (traces API and UI) — published as a read-only HTTP toolset.',
   type: 'jaeger',
   // With evidence it claims only Services where a Jaeger query runs (fromEvidence): the host asks about no other.
-  evidence: { images: JAEGER.images, containers: JAEGER.names ?? [] },
+  evidence: interestOf([JAEGER]),
   detect(service: ServiceView): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) return fromEvidence(service);

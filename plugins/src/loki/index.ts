@@ -45,7 +45,7 @@ import {
   argValue,
   installOf,
 } from '@kubernaut/toolset-sdk';
-import { landing, operatorFrontDoor, portOnto, productContainer, reaches, specTenants, specText, trimPath } from '../shared/evidence.js';
+import { interestOf, landing, operatorFrontDoor, portOnto, productContainer, reaches, specTenants, specText, trimPath } from '../shared/evidence.js';
 import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ResourceEvidence, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
@@ -175,13 +175,7 @@ export default defineDetector({
   type: 'loki',
   // With evidence it claims only Services where Loki runs, a gateway labelled so (the charts' nginx: evidenceRole),
   // or a LokiStack's front door: the host asks about no other.
-  evidence: {
-    images: LOKI.images,
-    imageWords: LOKI.words ?? [],
-    containers: LOKI.names ?? [],
-    resourceKinds: ['LokiStack'],
-    labels: { 'app.kubernetes.io/component': ['gateway'], component: ['gateway'] },
-  },
+  evidence: interestOf([LOKI], { resourceKinds: ['LokiStack'], labels: { 'app.kubernetes.io/component': ['gateway'], component: ['gateway'] } }),
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) return fromEvidence(service, ctx);

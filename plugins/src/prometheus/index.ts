@@ -51,7 +51,7 @@ import {
   installOf,
 } from '@kubernaut/toolset-sdk';
 import type { ContainerEvidence, Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
-import { landing, operatorScheme, portOnto, productContainer, reaches, routePrefix, subcommand, trimPath } from '../shared/evidence.js';
+import { interestOf, landing, operatorScheme, portOnto, productContainer, reaches, routePrefix, subcommand, trimPath } from '../shared/evidence.js';
 import type { Product, ProductMatch } from '../shared/evidence.js';
 
 type Flavor = 'prometheus' | 'thanos' | 'victoria' | 'vmselect' | 'mimir';
@@ -277,12 +277,10 @@ export default defineDetector({
   type: 'prometheus',
   // With evidence it claims only Services where one of its products runs, or a Mimir/Cortex gateway (labelled
   // gateway or nginx, classifyByEvidence): the host asks about no other.
-  evidence: {
-    images: FLAVORS.flatMap((f) => PRODUCTS[f].images),
-    imageWords: FLAVORS.flatMap((f) => PRODUCTS[f].words ?? []),
-    containers: FLAVORS.flatMap((f) => PRODUCTS[f].names ?? []),
-    labels: { [COMPONENT]: ['gateway', 'nginx'], component: ['gateway', 'nginx'] },
-  },
+  evidence: interestOf(
+    FLAVORS.map((f) => PRODUCTS[f]),
+    { labels: { [COMPONENT]: ['gateway', 'nginx'], component: ['gateway', 'nginx'] } },
+  ),
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) return fromEvidence(service, ctx);

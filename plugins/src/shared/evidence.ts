@@ -1,8 +1,8 @@
 // What the built-in detectors ask of workload evidence (SDK API version 2): which container runs the product, where
 // a Service port lands, and the prefixes the product's own flags and settings give it. Bundled into each detector
 // that imports it (this directory has no index.ts, so it is no detector of its own).
-import { argValue, containerPortFor, imageMatches, isHttpsPort, parseImage, workloads } from '@kubernaut/toolset-sdk';
-import type { ContainerEvidence, ResourceEvidence, ServicePort, ServiceView, WorkloadEvidence } from '@kubernaut/toolset-sdk';
+import { argValue, containerPortFor, imageMatches, imageWord, isHttpsPort, workloads } from '@kubernaut/toolset-sdk';
+import type { ContainerEvidence, EvidenceInterest, ResourceEvidence, ServicePort, ServiceView, WorkloadEvidence } from '@kubernaut/toolset-sdk';
 
 /** How a product's containers are recognised. */
 export interface Product {
@@ -28,19 +28,27 @@ export interface Product {
 
 const RELEASE_IMAGES = ['quay.io/openshift-release-dev/ocp-v4.0-art-dev', 'quay.io/openshift-release-dev/ocp-release'];
 
-function lastWord(image: string): string {
-  const repository = parseImage(image).repository;
-  const name = repository.slice(repository.lastIndexOf('/') + 1);
-  return name.slice(name.lastIndexOf('-') + 1);
-}
-
 /** True when the container runs the product. */
 export function runs(c: ContainerEvidence, p: Product): boolean {
   const byImage =
     imageMatches(c.image, p.images) ||
     (p.names !== undefined && p.names.includes(c.name) && imageMatches(c.image, RELEASE_IMAGES)) ||
-    (p.words !== undefined && p.words.includes(lastWord(c.image)));
+    (p.words !== undefined && p.words.includes(imageWord(c.image)));
   return byImage && (p.accept === undefined || p.accept(c));
+}
+
+/**
+ * What a detector built on these products declares it claims with evidence (DetectorDefinition.evidence): every
+ * image, image word and release-image container name `runs` can accept, so the host's filter is never narrower than
+ * the detector's own rules; `extra` adds the other ways in (operator resource kinds, a gateway's labels).
+ */
+export function interestOf(products: readonly Product[], extra: Pick<EvidenceInterest, 'resourceKinds' | 'labels'> = {}): EvidenceInterest {
+  return {
+    images: products.flatMap((p) => p.images),
+    imageWords: products.flatMap((p) => p.words ?? []),
+    containers: products.flatMap((p) => p.names ?? []),
+    ...extra,
+  };
 }
 
 export interface ProductMatch {

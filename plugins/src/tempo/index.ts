@@ -39,7 +39,7 @@ import {
   workloads,
   argValue,
 } from '@kubernaut/toolset-sdk';
-import { operatorFrontDoor, portOnto, productContainer, reaches, specTenants, specText, trimPath } from '../shared/evidence.js';
+import { interestOf, operatorFrontDoor, portOnto, productContainer, reaches, specTenants, specText, trimPath } from '../shared/evidence.js';
 import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ResourceEvidence, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
@@ -106,7 +106,7 @@ export default defineDetector({
   type: 'tempo',
   // With evidence it claims only Services where Tempo runs (evidenceRole) or a TempoStack/TempoMonolithic's front
   // door: the host asks about no other.
-  evidence: { images: TEMPO.images, imageWords: TEMPO.words ?? [], containers: TEMPO.names ?? [], resourceKinds: ['TempoStack', 'TempoMonolithic'] },
+  evidence: interestOf([TEMPO], { resourceKinds: ['TempoStack', 'TempoMonolithic'] }),
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) {

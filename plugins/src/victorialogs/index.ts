@@ -22,7 +22,7 @@
 // landing on the container's http port); labels naming vlinsert/vlstorage, nothing behind the Service, or another
 // image: no entry. -http.pathPrefix moves the API and /health.
 import { defineDetector, isExternalName, labelOrSelector, findPort, portRef, portScheme, yieldsToTwin, sameInstall, mentionsAny, NON_API_WORDS, hasEvidence, workloads, argValue } from '@kubernaut/toolset-sdk';
-import { portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
+import { interestOf, portOnto, productContainer, reaches, trimPath } from '../shared/evidence.js';
 import type { Product } from '../shared/evidence.js';
 import type { Detection, DetectContext, ServicePort, ServiceView, ToolsetEntry } from '@kubernaut/toolset-sdk';
 
@@ -62,7 +62,7 @@ export default defineDetector({
   description: 'VictoriaLogs (logs) — the single-node server (chart victoria-logs-single, operator VLSingle/VLogs) or the vlselect front of a cluster.',
   type: 'victorialogs',
   // With evidence it claims only Services where VictoriaLogs runs (evidenceRole): the host asks about no other.
-  evidence: { images: VLOGS.images },
+  evidence: interestOf([VLOGS]),
   detect(service: ServiceView, ctx: DetectContext): Detection | null {
     if (isExternalName(service)) return null;
     if (hasEvidence(service)) {
