@@ -18,10 +18,12 @@
 // api.services_p50_ms / _p99_ms       GET /api/v1/services, 1,000 Services, 16 concurrent keep-alive clients, auth on
 // load.create_2k_to_configmap_ms / delete_2k_to_configmap_ms / max_health_ms_2k_burst   burst.ts: 2,000 Services
 //                                     created then deleted by 10 parallel clients (part `burst`)
-//
-// Options: --out <file>, --services <n> (detection part), --changes <n> (per reconcile run, default 200),
 // memory.rss_mib_10k_50k_pods, detection.resync_10k_with_pods_ms, reconcile.pod_change_to_configmap_p99_ms   pods.ts:
 //                                     workload evidence with 10,000 Services and 50,000 Pods (part `pods`)
+// The daemon is started as the image starts it (daemon_launch: the Dockerfile ENTRYPOINT's node flags and the
+// runtime stage's ENV, read by test/helpers/dockerfile.ts), plus --expose-gc for the after-collection readings.
+//
+// Options: --out <file>, --services <n> (detection part), --changes <n> (per reconcile run, default 200),
 //          --parts detection,plugins,reconcile,memory,api,burst,pods (default: all)
 import { parseArgs } from 'node:util';
 import { readFile, writeFile, mkdir, rm } from 'node:fs/promises';
@@ -37,7 +39,7 @@ import { resolveDetection } from '../../core/src/detection/resolve.js';
 import { uniqueViews } from '../../core/src/detection/offline.js';
 import { bundle, detectorSource, tempDir } from '../helpers/bundles.js';
 import { generateServices } from './services.js';
-import { clusterBench } from './cluster.js';
+import { clusterBench, launch } from './cluster.js';
 import type { ClusterReport } from './cluster.js';
 import { burstBench } from './burst.js';
 import { podsBench } from './pods.js';
@@ -270,6 +272,8 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = {
     generated_at: new Date().toISOString(),
     machine: { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadavg_at_start: os.loadavg().map((x) => round(x, 2)) },
+    // How the cluster parts start the daemon: as the image does (Dockerfile ENTRYPOINT flags and runtime ENV).
+    daemon_launch: { node_flags: launch.nodeFlags, env: launch.env },
   };
   if (parts.has('detection') || parts.has('plugins')) {
     log('detection and plugins…');

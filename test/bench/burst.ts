@@ -16,7 +16,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { daemonBundleOptions } from '../../scripts/daemon-bundle.mjs';
-import { NS, startBackend, startEmulator } from './cluster.js';
+import { NS, daemonEnv, launch, startBackend, startEmulator } from './cluster.js';
 import type { Env, RunningDaemon, RunningEmulator } from './cluster.js';
 import { spawn } from 'node:child_process';
 import { JsonChild, repoRoot, stopAll } from './proc.js';
@@ -125,10 +125,10 @@ async function parallel(count: number, clients: number, work: (i: number) => Pro
 /** cluster.ts's startDaemon, plus an optional CPU profile (--cpu-prof is not allowed in NODE_OPTIONS). */
 async function startBurstDaemon(env: Env, kubeconfig: string, args: string[], profDir: string | undefined): Promise<RunningDaemon> {
   const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-  const proc = spawn(process.execPath, ['--no-node-snapshot', ...prof, env.runner, '--kubeconfig', kubeconfig, ...args], {
+  const proc = spawn(process.execPath, [...launch.nodeFlags, ...prof, env.runner, '--kubeconfig', kubeconfig, ...args], {
     cwd: repoRoot,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, DYNAMIC_TOOLSET_BUILTIN_PLUGINS_DIR: path.join(repoRoot, 'plugins/dist') },
+    env: daemonEnv(),
   });
   const child = new JsonChild('daemon(burst)', proc);
   try {

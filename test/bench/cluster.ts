@@ -20,6 +20,7 @@ import { daemonBundleOptions } from '../../scripts/daemon-bundle.mjs';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Grant, ProxyTarget, TokenUser } from '../../core/src/emulator/index.js';
 import type { EmulatorSetup } from './emulator-runner.js';
+import { shippedLaunch } from '../helpers/dockerfile.js';
 import { JsonChild, repoRoot, spawnTs, stopAll } from './proc.js';
 import { creatable, generateServices, observabilityServices } from './services.js';
 
@@ -103,11 +104,19 @@ export interface RunningDaemon {
   ready: Record<string, unknown>;
 }
 
+/** The image's launch (its ENTRYPOINT's node flags, its runtime ENV): the bench measures the daemon as it ships. */
+export const launch = shippedLaunch();
+
+/** The daemon's environment: the image's, with the built-in plugins read from this checkout. */
+export function daemonEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, ...launch.env, DYNAMIC_TOOLSET_BUILTIN_PLUGINS_DIR: path.join(repoRoot, 'plugins/dist') };
+}
+
 export async function startDaemon(env: Env, name: string, kubeconfig: string, args: string[]): Promise<RunningDaemon> {
-  const proc = spawn(process.execPath, ['--no-node-snapshot', '--expose-gc', env.runner, '--kubeconfig', kubeconfig, ...args], {
+  const proc = spawn(process.execPath, [...launch.nodeFlags, '--expose-gc', env.runner, '--kubeconfig', kubeconfig, ...args], {
     cwd: repoRoot,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, DYNAMIC_TOOLSET_BUILTIN_PLUGINS_DIR: path.join(repoRoot, 'plugins/dist') },
+    env: daemonEnv(),
   });
   const child = new JsonChild(`daemon(${name})`, proc);
   try {

@@ -12,6 +12,7 @@ import { OPERATOR_KINDS } from '../../core/src/discovery/operators.js';
 import { Authorizer } from '../../core/src/emulator/rbac.js';
 import { isolateMemoryLimitMiB, parseQuantity } from '../../core/src/sandbox/limits.js';
 import { CUSTOM_TOOLSET_KEY } from '../../core/src/toolsets/holmes.js';
+import { envOfInstruction, readDockerfile, shippedLaunch } from '../helpers/dockerfile.js';
 import { containersOf, idOf, isClusterScoped, parseImage, parseYamlDocuments, podSpecOf, readObjects, render } from './kustomize.js';
 import type { JsonMap, KObject } from './kustomize.js';
 import {
@@ -545,30 +546,6 @@ test("deploy/config/detector-config.yaml is byte for byte config/detector-config
 
 // ---- the Dockerfile ---------------------------------------------------------------------------------------------
 
-interface Instruction {
-  op: string;
-  args: string;
-  stage: number;
-}
-
-function dockerfile(): { instructions: Instruction[]; stages: Array<{ from: string; name?: string }> } {
-  const text = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
-  const instructions: Instruction[] = [];
-  const stages: Array<{ from: string; name?: string }> = [];
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const m = /^(\w+)\s+(.*)$/.exec(trimmed)!;
-    const op = m[1]!.toUpperCase();
-    if (op === 'FROM') {
-      const f = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(m[2]!)!;
-      stages.push({ from: f[1]!, ...(f[2] ? { name: f[2] } : {}) });
-    }
-    instructions.push({ op, args: m[2]!, stage: stages.length - 1 });
-  }
-  return { instructions, stages };
-}
-
 /** .dockerignore patterns as regular expressions (Go filepath.Match with `**`); `!` exceptions re-include. */
 function dockerignore(): Array<{ re: RegExp; negate: boolean }> {
   return readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8')
@@ -601,7 +578,7 @@ function ignored(rel: string, rules: Array<{ re: RegExp; negate: boolean }>): bo
 const BUILD_OUTPUTS = ['node_modules', 'sdk/dist', 'core/dist', 'plugins/dist'];
 
 test('Dockerfile: every COPY source exists in the build context and is not excluded by .dockerignore', (t) => {
-  const { instructions, stages } = dockerfile();
+  const { instructions, stages } = readDockerfile();
   const rules = dockerignore();
   t.true(ignored('node_modules', rules) && ignored('core/node_modules', rules) && ignored('core/dist', rules) && ignored('.git', rules), 'local builds and .git stay out of the context');
   const copies = instructions.filter((i) => i.op === 'COPY' || i.op === 'ADD');
@@ -634,7 +611,7 @@ test('Dockerfile: every COPY source exists in the build context and is not exclu
 });
 
 test('Dockerfile: multi-stage on Node 20, npm ci + build + prune, the runtime runs core/dist/cli.js with --no-node-snapshot as a numeric non-root user', (t) => {
-  const { instructions, stages } = dockerfile();
+  const { instructions, stages } = readDockerfile();
   t.is(stages.length, 2);
   const nodeVersion = /ARG NODE_VERSION=(\d+)/.exec(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8'))?.[1];
   t.is(nodeVersion, '20');
@@ -667,6 +644,19 @@ test('Dockerfile: multi-stage on Node 20, npm ci + build + prune, the runtime ru
   t.regex(runtime.filter((i) => i.op === 'ENV').map((i) => i.args).join(' '), /NODE_ENV=production/);
   // The bin script the image does not use says the same about the snapshot.
   t.regex(readFileSync(path.join(repoRoot, 'core/bin/dynamic-toolset.js'), 'utf8'), /^#!\/usr\/bin\/env -S node --no-node-snapshot/);
+});
+
+test('Dockerfile: the launch the bench reproduces is the runtime stage\'s (ENTRYPOINT node flags, ENV), two malloc arenas included', (t) => {
+  const launch = shippedLaunch();
+  t.true(launch.nodeFlags.includes('--no-node-snapshot'));
+  t.false(launch.nodeFlags.some((f) => f.endsWith('.js')), 'flags only, not the script');
+  t.is(launch.env.NODE_ENV, 'production');
+  // The bench's memory figures are measured with it (Dockerfile comment); without it RSS at ready is ~20 MiB higher.
+  t.is(launch.env.MALLOC_ARENA_MAX, '2');
+  // The build stage's ENV is not the daemon's.
+  t.is(launch.env.npm_config_nodedir, undefined);
+  t.deepEqual(envOfInstruction('A=1 B="two words" C='), { A: '1', B: 'two words', C: '' });
+  t.deepEqual(envOfInstruction('LEGACY some value'), { LEGACY: 'some value' });
 });
 
 // ---- a real cluster -------------------------------------------------------------------------------------------
