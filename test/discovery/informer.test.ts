@@ -6,11 +6,12 @@ import type { ServiceView } from '@kubernaut/toolset-sdk';
 import { startEmulator } from '../../core/src/emulator/index.js';
 import type { Emulator } from '../../core/src/emulator/index.js';
 import { Informer } from '../../core/src/discovery/informer.js';
+import type { InformerStore } from '../../core/src/discovery/informer.js';
 import { serviceSource } from '../../core/src/discovery/kube-source.js';
 import { serviceKey, toServiceView } from '../../core/src/detection/view.js';
 import { eventually, service } from '../helpers/bundles.js';
 
-async function setup(t: import('ava').ExecutionContext, opts: { staleAfterMs?: number; relistIntervalMs?: number } = {}) {
+async function setup(t: import('ava').ExecutionContext, opts: { staleAfterMs?: number; relistIntervalMs?: number; store?: InformerStore<ServiceView> } = {}) {
   const emu: Emulator = await startEmulator();
   const kc = new KubeConfig();
   kc.loadFromString(emu.kubeconfig());
@@ -21,6 +22,7 @@ async function setup(t: import('ava').ExecutionContext, opts: { staleAfterMs?: n
     backoff: { baseMs: 20, maxMs: 200 },
     staleAfterMs: opts.staleAfterMs ?? 60_000,
     relistIntervalMs: opts.relistIntervalMs ?? 0,
+    ...(opts.store ? { store: opts.store } : {}),
   });
   const changed: string[] = [];
   informer.onChange((keys) => changed.push(...keys));
@@ -88,6 +90,38 @@ test('a 410 Gone relists, and objects deleted while disconnected are reported de
   await eventually(() => !informer.get('ns/gone'));
   t.truthy(informer.get('ns/keep'));
   t.true(changed.includes('ns/gone'));
+});
+
+test('a store the consumer offers holds the cache: a relist deletes what is gone from it and writes what is listed', async (t) => {
+  // What discovery/evidence.ts does with the workload index: the informer keeps nothing of its own.
+  const writes: string[] = [];
+  const store = new (class extends Map<string, ServiceView> {
+    override set(key: string, v: ServiceView): this {
+      writes.push(`set ${key}`);
+      return super.set(key, v);
+    }
+    override delete(key: string): boolean {
+      writes.push(`delete ${key}`);
+      return super.delete(key);
+    }
+  })();
+  const { emu, informer, changed } = await setup(t, { store });
+  emu.create(service('keep', 'ns', { app: 'k' }));
+  emu.create(service('gone', 'ns', { app: 'g' }));
+  informer.start();
+  await informer.waitForSync();
+  t.deepEqual([...store.keys()].sort(), ['ns/gone', 'ns/keep']);
+  informer.stop();
+  emu.delete({ apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'gone' });
+  for (let i = 0; i < 1100; i++) emu.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm${i % 3}`, namespace: 'churn' }, data: { i: String(i) } });
+  changed.length = 0;
+  writes.length = 0;
+  informer.start();
+  await eventually(() => !store.has('ns/gone'));
+  t.deepEqual(writes, ['delete ns/gone', 'set ns/keep'], 'the vanished object is deleted, the listed one rewritten (unchanged, so not reported)');
+  t.deepEqual(changed, ['ns/gone']);
+  t.is(informer.size, 1);
+  t.is(informer.get('ns/keep'), store.get('ns/keep'));
 });
 
 test('a large cluster is listed in pages (limit/continue) and nothing is lost between pages', async (t) => {

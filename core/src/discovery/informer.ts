@@ -41,8 +41,24 @@ export interface InformerSource {
   probe?(resourceVersion: string): Promise<boolean>;
 }
 
+/**
+ * Where an informer keeps its projections, by key: a Map unless the consumer keeps an index of the same objects and
+ * offers it instead (discovery/evidence.ts), so that they are not held twice. Writes come only from the informer.
+ */
+export interface InformerStore<T> {
+  get(key: string): T | undefined;
+  set(key: string, item: T): void;
+  /** Whether the key was there. */
+  delete(key: string): boolean;
+  keys(): Iterable<string>;
+  values(): Iterable<T>;
+  readonly size: number;
+}
+
 export interface InformerOptions<T> {
   source: InformerSource;
+  /** Default: a Map owned by the informer. */
+  store?: InformerStore<T>;
   /** Projects a raw object; undefined drops it. */
   project: (raw: unknown) => T | undefined;
   keyOf: (item: T) => string;
@@ -89,7 +105,7 @@ export interface WatchHealthStats extends InformerStats {
 }
 
 export class Informer<T> {
-  private readonly items = new Map<string, T>();
+  private readonly items: InformerStore<T>;
   private readonly listeners = new Set<(keys: string[]) => void>();
   private readonly clock: Clock;
   private resourceVersion = '';
@@ -117,6 +133,7 @@ export class Informer<T> {
 
   constructor(private readonly options: InformerOptions<T>) {
     this.relistIntervalMs = options.relistIntervalMs ?? 0;
+    this.items = options.store ?? new Map<string, T>();
     this.clock = options.clock ?? systemClock;
     this.probeDelay = options.probeAfterMs ?? 3000;
   }
@@ -333,12 +350,12 @@ export class Informer<T> {
     // Objects gone while we were not watching are deleted, so no gap goes unnoticed.
     const changed: string[] = [];
     for (const key of this.items.keys()) if (!fresh.has(key)) changed.push(key);
+    for (const key of changed) this.items.delete(key);
     for (const [key, item] of fresh) {
       const old = this.items.get(key);
       if (old === undefined || !this.same(old, item)) changed.push(key);
+      this.items.set(key, item);
     }
-    this.items.clear();
-    for (const [k, v] of fresh) this.items.set(k, v);
     this.resourceVersion = result.resourceVersion;
     this.failures = 0;
     this.lastError = undefined;

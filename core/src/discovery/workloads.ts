@@ -572,6 +572,43 @@ export class WorkloadIndex {
     return ns;
   }
 
+  private pods = 0;
+
+  /** A Pod by namespace and name. */
+  pod(namespace: string, name: string): PodProjection | undefined {
+    return this.namespaces.get(namespace)?.byName.get(name);
+  }
+
+  /** An EndpointSlice by its key, `namespace/name`. */
+  slice(key: string): SliceProjection | undefined {
+    return this.slices.get(key);
+  }
+
+  get podCount(): number {
+    return this.pods;
+  }
+
+  get sliceCount(): number {
+    return this.slices.size;
+  }
+
+  /** Every Pod's key, `namespace/name` (made on demand: the index keys Pods by namespace, then name). */
+  *podKeys(): Generator<string> {
+    for (const [namespace, ns] of this.namespaces) for (const name of ns.byName.keys()) yield `${namespace}/${name}`;
+  }
+
+  *podValues(): Generator<PodProjection> {
+    for (const ns of this.namespaces.values()) yield* ns.byName.values();
+  }
+
+  sliceKeys(): Iterable<string> {
+    return this.slices.keys();
+  }
+
+  sliceValues(): Iterable<SliceProjection> {
+    return this.slices.values();
+  }
+
   private dropIfEmpty(namespace: string, ns: NamespacePods): void {
     if (ns.byName.size === 0 && ns.slicesOfPod.size === 0) this.namespaces.delete(namespace);
   }
@@ -584,6 +621,7 @@ export class WorkloadIndex {
       return [];
     }
     if (old && ns.labels) unlinkLabels(ns.labels, old);
+    if (!old) this.pods += 1;
     ns.byName.set(pod.name, pod);
     if (ns.labels) linkLabels(ns.labels, pod);
     return this.affectedByPod(ns, pod, old);
@@ -594,6 +632,7 @@ export class WorkloadIndex {
     const old = ns?.byName.get(name);
     if (!ns || !old) return [];
     ns.byName.delete(name);
+    this.pods -= 1;
     if (ns.labels) unlinkLabels(ns.labels, old);
     const affected = this.affectedByPod(ns, old, undefined);
     this.dropIfEmpty(namespace, ns);
