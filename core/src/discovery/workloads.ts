@@ -93,6 +93,9 @@ const ENV = new Set([
   'plugins.security.ssl.http.enabled',
   'xpack.security.enabled',
   'xpack.security.http.ssl.enabled',
+  // Which cluster a node belongs to: elastic/helm-charts and opensearch-project/helm-charts set it from clusterName
+  // on every node group's StatefulSet (templates/statefulset.yaml), as hand-written manifests usually do.
+  'cluster.name',
   'QUERY_BASE_PATH',
   'QUERY_HTTP_TLS_ENABLED',
 ]);

@@ -91,6 +91,20 @@ test('evidence: the node groups of one cluster are one entry, the master group (
   t.is(plugin.detect(svc('elasticsearch', { labels: { app: 'elasticsearch' }, ports: [['http', 9200]], workloads: [] }), ctx()), null);
 });
 
+test('evidence: the nodes\' cluster.name, when both groups set it, decides which Services are one cluster (not their names or images)', (t) => {
+  const image = 'docker.elastic.co/elasticsearch/elasticsearch:8.5.1';
+  const node = (name: string, cluster: string, img = image) => svc(name, { labels: { app: name }, ports: [['http', 9200], ['transport', 9300]], workloads: [{ image: img, env: { 'cluster.name': cluster } }] });
+  // One cluster whose group names share no `<clusterName>-` prefix: one entry, the master group.
+  const master = node('es-master', 'logs');
+  const hot = node('es-data-hot', 'logs');
+  t.truthy(plugin.detect(master, ctx([hot])));
+  t.is(plugin.detect(hot, ctx([master])), null);
+  // Mid rolling upgrade: two images, still one cluster.
+  t.is(plugin.detect(node('es-data-hot', 'logs', 'docker.elastic.co/elasticsearch/elasticsearch:8.6.0'), ctx([master])), null);
+  // Two clusters whose Service names share a prefix: two entries.
+  t.truthy(plugin.detect(node('search-data', 'audit'), ctx([node('search-master', 'logs')])));
+});
+
 test('evidence: an ECK client Service keeps the scheme its port name says (ECK names it after spec.http.tls)', (t) => {
   const eck = (portName: string) =>
     svc('plain-es-http', { labels: { 'common.k8s.elastic.co/type': 'elasticsearch', 'elasticsearch.k8s.elastic.co/cluster-name': 'plain' }, ports: [[portName, 9200]], workloads: [{ image: 'docker.elastic.co/elasticsearch/elasticsearch:8.17.0' }] });

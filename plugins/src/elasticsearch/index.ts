@@ -141,14 +141,26 @@ function before(a: string, b: string): boolean {
   return ra !== rb ? ra < rb : na < nb;
 }
 
-/** True when a sibling that comes first (groupRank) is another node group of the same cluster (same prefix, same image). */
+/**
+ * Whether two node groups' Services are one cluster: their nodes' `cluster.name` when both set it (the charts set it
+ * on every group, and a rolling upgrade may run two images meanwhile), else the same `<clusterName>-` prefix and
+ * the same image.
+ */
+function sameCluster(a: ServiceView, am: ProductMatch, b: ServiceView, bm: ProductMatch): boolean {
+  const an = am.container.env['cluster.name'];
+  const bn = bm.container.env['cluster.name'];
+  if (an !== undefined && bn !== undefined) return an === bn;
+  const prefix = clusterPrefix(a.metadata.name);
+  return prefix !== '' && prefix === clusterPrefix(b.metadata.name) && am.container.image === bm.container.image;
+}
+
+/** True when a sibling that comes first (groupRank) is another node group of the same cluster. */
 function laterNodeGroup(s: ServiceView, m: ProductMatch, ctx: DetectContext<Config>): boolean {
-  if (looksHeadless(s) || clusterPrefix(s.metadata.name) === '') return false;
+  if (looksHeadless(s)) return false;
   return ctx.siblings().some((o) => {
     if (!before(o.metadata.name, s.metadata.name) || isExternalName(o) || looksHeadless(o) || !hasEvidence(o)) return false;
-    if (clusterPrefix(o.metadata.name) !== clusterPrefix(s.metadata.name)) return false;
     const other = evidenceMatch(o);
-    return other !== null && other.match.container.image === m.container.image;
+    return other !== null && sameCluster(s, m, o, other.match);
   });
 }
 
@@ -178,7 +190,7 @@ function scheme(s: ServiceView, src: Source, port: ServicePort, config: Config):
 
 export default defineDetector<Config>({
   name: 'elasticsearch',
-  version: '1.3.0',
+  version: '1.4.0',
   description: 'Elasticsearch and OpenSearch REST API (cluster health, indices, search).',
   type: 'elasticsearch',
   // With evidence it claims only Services where Elasticsearch or OpenSearch runs (evidenceMatch): the host asks about no other.
