@@ -306,6 +306,9 @@ test('LokiStack: no tenants means no gateway (the query frontend is the entry); 
     tenants: ['application', 'infrastructure', 'audit'],
   });
   t.like(project('loki.grafana.com/v1', 'LokiStack', { tenants: { mode: 'static', gateway: { tls: { ca: { configMapName: 'ca' } } } } }).spec, { tls: true });
+  // The passthrough gateway serves Loki's own API from the root (the tenant in a header), not /api/logs/v1/<tenant>.
+  t.like(project('loki.grafana.com/v1', 'LokiStack', { tenants: { mode: 'passthrough' } }).spec, { gateway: true, tenantsMode: 'passthrough', path: '', tenants: [] });
+  t.like(project('loki.grafana.com/v1', 'LokiStack', { tenants: { mode: 'static' } }).spec, { path: '/api/logs/v1' });
 });
 
 test('Jaeger: the base path comes from the strategy that runs the query; oauth-proxy makes the front door https-query 443', (t) => {

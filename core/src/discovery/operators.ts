@@ -324,9 +324,11 @@ function lokiSpec(spec: Obj, name: string): OperatorSpec {
       : ['application', 'infrastructure', 'audit']
     : (tenantNames(tenants.authentication) ?? []);
   // The gateway Ingress routes /api/logs/v1 (gateway.go NewGatewayIngress); each tenant is /api/logs/v1/<tenant>.
+  // The passthrough gateway instead forwards Loki's own paths from the root, the tenant in a header
+  // (operator/internal/passthroughgateway/proxy.go).
   return {
     tls,
-    path: '/api/logs/v1',
+    path: mode === 'passthrough' ? '' : '/api/logs/v1',
     gateway: true,
     tenantsMode: mode,
     tenants: names,
