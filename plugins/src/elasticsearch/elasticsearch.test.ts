@@ -105,6 +105,18 @@ test('evidence: the nodes\' cluster.name, when both groups set it, decides which
   t.truthy(plugin.detect(node('search-data', 'audit'), ctx([node('search-master', 'logs')])));
 });
 
+test('metadata only: the elastic chart\'s node-group releases of one cluster are one entry, the master group\'s', (t) => {
+  // elastic/helm-charts installs each node group as a release with the same clusterName: <clusterName>-<nodeGroup>.
+  const group = (g: string, cluster = 'elasticsearch') =>
+    svc(`${cluster}-${g}`, { labels: { app: `${cluster}-${g}`, chart: 'elasticsearch', heritage: 'Helm', release: g }, ports: [['http', 9200], ['transport', 9300]] });
+  const master = group('master');
+  const data = group('data');
+  t.truthy(plugin.detect(master, ctx([data])));
+  t.is(plugin.detect(data, ctx([master])), null);
+  t.truthy(plugin.detect(data, ctx([])), 'alone, a data group is the entry');
+  t.truthy(plugin.detect(group('data', 'audit'), ctx([master])), 'another clusterName is another cluster');
+});
+
 test('evidence: an ECK client Service keeps the scheme its port name says (ECK names it after spec.http.tls)', (t) => {
   const eck = (portName: string) =>
     svc('plain-es-http', { labels: { 'common.k8s.elastic.co/type': 'elasticsearch', 'elasticsearch.k8s.elastic.co/cluster-name': 'plain' }, ports: [[portName, 9200]], workloads: [{ image: 'docker.elastic.co/elasticsearch/elasticsearch:8.17.0' }] });

@@ -32,9 +32,10 @@
 //   Elasticsearch   xpack.security.http.ssl.enabled true/false decides (the elastic chart's statefulset.yaml sets it
 //                   with createCert); xpack.security.enabled=false: http; else 8.x images https (security
 //                   auto-configuration enables TLS on HTTP), older ones http
-// Node groups: Services of one cluster (the elastic/opensearch charts name them <clusterName>-<nodeGroup>) backed by
-// the same image are one backend: the lowest name is kept, as the host's identity de-duplication (same
-// cluster_uuid) would keep it.
+// Node groups: Services of one cluster are one backend, and the master group's Service is the entry (else the lowest
+// name; see groupRank). With evidence, one cluster means the same cluster.name on both groups' nodes, else the same
+// <clusterName>- prefix (the elastic/opensearch charts name them <clusterName>-<nodeGroup>) and the same image;
+// from metadata alone, two chart Services with the same prefix.
 import {
   defineDetector,
   isExternalName,
@@ -164,6 +165,28 @@ function laterNodeGroup(s: ServiceView, m: ProductMatch, ctx: DetectContext<Conf
   });
 }
 
+/**
+ * From metadata alone: a sibling that comes first (groupRank) is another node group of the same chart cluster — same
+ * source, the same `<clusterName>-` prefix (the elastic and opensearch charts install each node group as its own
+ * release with a shared clusterName). Not for the OpenSearch operator, whose per-pool Services are named otherwise.
+ */
+function laterChartGroup(s: ServiceView, src: Source, ctx: DetectContext<Config>): boolean {
+  const chart = (v: ServiceView, from: Source | null) => from === 'elastic-chart' || (from === 'opensearch' && v.metadata.labels['opster.io/opensearch-cluster'] === undefined);
+  const prefix = clusterPrefix(s.metadata.name);
+  if (!chart(s, src) || prefix === '' || looksHeadless(s)) return false;
+  return ctx.siblings().some(
+    (o) =>
+      before(o.metadata.name, s.metadata.name) &&
+      !isExternalName(o) &&
+      !looksHeadless(o) &&
+      !hasEvidence(o) &&
+      source(o) === src &&
+      chart(o, src) &&
+      clusterPrefix(o.metadata.name) === prefix &&
+      apiPort(o) !== undefined,
+  );
+}
+
 function fromEvidence(s: ServiceView, ctx: DetectContext<Config>): Detection | null {
   const found = evidenceMatch(s);
   if (found === null) return null;
@@ -203,6 +226,7 @@ export default defineDetector<Config>({
     const port = apiPort(service);
     if (port === undefined) return null;
     if (yieldsToTwin(service, ctx, (o) => source(o) !== null && apiPort(o) !== undefined)) return null;
+    if (laterChartGroup(service, src, ctx)) return null;
     return { port: portRef(port), scheme: scheme(service, src, port, ctx.config ?? {}), health: { path: '/_cluster/health' } };
   },
   toolsets(found): Record<string, ToolsetEntry> {
