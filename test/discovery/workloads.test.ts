@@ -2,7 +2,7 @@
 // weighs, grouped per owner, shared per owner, and bounded whatever a Pod says.
 import test from 'ava';
 import { svc } from '@kubernaut/toolset-sdk/testing';
-import { WorkloadIndex, projectEndpointSlice, projectPod, LIMITS } from '../../core/src/discovery/workloads.js';
+import { WorkloadIndex, projectEndpointSlice, projectPod, slicePods, LIMITS } from '../../core/src/discovery/workloads.js';
 import type { PodProjection, SliceProjection } from '../../core/src/discovery/workloads.js';
 
 interface PodOpts {
@@ -214,15 +214,14 @@ test('EndpointSlices: v1 and v1beta1, absent ready means ready, endpoints that a
     namespace: 'monitoring',
     name: 'prom-abc',
     service: 'prom',
-    pods: [
-      { name: 'p1', ready: true },
-      { name: 'p2', ready: false },
-      { name: 'p3', ready: true },
-    ],
+    pods: ['p1', 'p2', 'p3'],
+    unready: [1],
     others: 2,
   });
+  t.deepEqual([...slicePods(v1)], [['p1', true], ['p2', false], ['p3', true]]);
   const beta = must(projectEndpointSlice(slice('prom-b', 'prom', [{ pod: 'p1', ready: true }], { apiVersion: 'discovery.k8s.io/v1beta1' })));
-  t.deepEqual(beta.pods, [{ name: 'p1', ready: true }]);
+  t.deepEqual(beta.pods, ['p1']);
+  t.false('unready' in beta, 'all ready: no list');
   t.is(projectEndpointSlice({ kind: 'EndpointSlice', metadata: { name: 'orphan' } }), undefined, 'no kubernetes.io/service-name: no Service');
 });
 

@@ -475,8 +475,13 @@ export interface SliceProjection {
   name: string;
   /** The Service the slice belongs to (label `kubernetes.io/service-name`). */
   service: string;
-  /** Endpoints that name a Pod (targetRef kind Pod); one per Pod. */
-  pods: { name: string; ready: boolean }[];
+  /** The Pods its endpoints name (targetRef kind Pod), one per Pod, sorted. */
+  pods: string[];
+  /**
+   * Indexes into `pods` of those not ready, ascending; absent when all are. Names and indexes rather than an object
+   * per endpoint: 50,000 Pods behind Services cost 2 MiB less this way (heap snapshot of the bench's pods part).
+   */
+  unready?: number[];
   /** Endpoints that name no Pod (a hand-made slice, a node, an external address). */
   others?: number;
 }
@@ -507,19 +512,30 @@ export function projectEndpointSlice(slice: unknown): SliceProjection | undefine
     const ready = obj(ep.conditions)?.ready !== false;
     byPod.set(pod, (byPod.get(pod) ?? false) || ready);
   }
-  const out: SliceProjection = {
-    namespace: internName(str(md.namespace, 63) ?? 'default'),
-    name,
-    service,
-    pods: [...byPod].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([n, ready]) => ({ name: n, ready })),
-  };
+  const sorted = [...byPod].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: SliceProjection = { namespace: internName(str(md.namespace, 63) ?? 'default'), name, service, pods: sorted.map(([n]) => n) };
+  const unready = sorted.flatMap(([, ready], i) => (ready ? [] : [i]));
+  if (unready.length > 0) out.unready = unready;
   if (others > 0) out.others = others;
   return out;
 }
 
+/** Each Pod a slice lists, with whether its endpoint is ready, in order. */
+export function* slicePods(s: SliceProjection): Generator<[name: string, ready: boolean]> {
+  const unready = s.unready ?? [];
+  let u = 0;
+  for (let i = 0; i < s.pods.length; i++) {
+    const notReady = unready[u] === i;
+    if (notReady) u += 1;
+    yield [s.pods[i]!, !notReady];
+  }
+}
+
 function sameSlice(a: SliceProjection, b: SliceProjection): boolean {
   if (a.service !== b.service || a.pods.length !== b.pods.length || (a.others ?? 0) !== (b.others ?? 0)) return false;
-  return a.pods.every((p, i) => p.name === b.pods[i]!.name && p.ready === b.pods[i]!.ready);
+  const au = a.unready ?? [];
+  const bu = b.unready ?? [];
+  return au.length === bu.length && au.every((x, i) => x === bu[i]) && a.pods.every((p, i) => p === b.pods[i]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -624,7 +640,10 @@ export class WorkloadIndex {
       return [];
     }
     if (old && ns.labels) unlinkLabels(ns.labels, old);
-    if (!old) this.pods += 1;
+    if (!old) {
+      this.pods += 1;
+      this.sharePodName(ns, pod.name);
+    }
     ns.byName.set(pod.name, pod);
     if (ns.labels) linkLabels(ns.labels, pod);
     return this.affectedByPod(ns, pod, old);
@@ -656,9 +675,12 @@ export class WorkloadIndex {
     if (!set) this.slicesOf.set(svc, (set = new Set()));
     set.add(key);
     const ns = this.ns(slice.namespace);
-    for (const p of slice.pods) {
-      const had = ns.slicesOfPod.get(p.name);
-      ns.slicesOfPod.set(p.name, had === undefined ? key : Array.isArray(had) ? [...had, key] : [had, key]);
+    for (let i = 0; i < slice.pods.length; i++) {
+      // One string per Pod name: the Pod's own, when it is known (see sharePodName for the other order).
+      const p = ns.byName.get(slice.pods[i]!)?.name ?? slice.pods[i]!;
+      slice.pods[i] = p;
+      const had = ns.slicesOfPod.get(p);
+      ns.slicesOfPod.set(p, had === undefined ? key : Array.isArray(had) ? [...had, key] : [had, key]);
     }
     // Slices now decide this Service; it no longer needs the selector fallback.
     this.forgetService(slice.namespace, slice.service);
@@ -722,10 +744,10 @@ export class WorkloadIndex {
         const s = this.slices.get(k);
         if (!s) continue;
         endpoints += s.pods.length + (s.others ?? 0);
-        for (const p of s.pods) {
-          const pod = ns?.byName.get(p.name);
+        for (const [name, ready] of slicePods(s)) {
+          const pod = ns?.byName.get(name);
           if (pod === undefined) continue;
-          grouper.add(pod.workload, p.ready);
+          grouper.add(pod.workload, ready);
           found += 1;
         }
       }
@@ -736,7 +758,7 @@ export class WorkloadIndex {
         const s = this.slices.get(k);
         if (!s) continue;
         endpoints += s.pods.length + (s.others ?? 0);
-        for (const p of s.pods) listed.set(p.name, listed.get(p.name) === true || p.ready);
+        for (const [name, ready] of slicePods(s)) listed.set(name, listed.get(name) === true || ready);
       }
       for (const [name, ready] of listed) {
         const pod = ns?.byName.get(name);
@@ -785,15 +807,43 @@ export class WorkloadIndex {
     const ns = this.namespaces.get(old.namespace);
     if (!ns) return;
     for (const p of old.pods) {
-      const had = ns.slicesOfPod.get(p.name);
+      const had = ns.slicesOfPod.get(p);
       if (had === undefined) continue;
-      if (had === key) ns.slicesOfPod.delete(p.name);
+      if (had === key) ns.slicesOfPod.delete(p);
       else if (Array.isArray(had)) {
         const rest = had.filter((k) => k !== key);
-        ns.slicesOfPod.set(p.name, rest.length === 1 ? rest[0]! : rest);
+        ns.slicesOfPod.set(p, rest.length === 1 ? rest[0]! : rest);
       }
     }
     this.dropIfEmpty(old.namespace, ns);
+  }
+
+  /**
+   * A new Pod that slices already list: they (and the slicesOfPod key) take its name string, so each Pod name is
+   * held once, not once more per slice (the slice was parsed first, with its own copy).
+   */
+  private sharePodName(ns: NamespacePods, name: string): void {
+    const listed = ns.slicesOfPod.get(name);
+    if (listed === undefined) return;
+    for (const key of Array.isArray(listed) ? listed : [listed]) {
+      const pods = this.slices.get(key)?.pods;
+      if (pods === undefined) continue;
+      let lo = 0;
+      let hi = pods.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const at = pods[mid]!;
+        if (at === name) {
+          pods[mid] = name;
+          break;
+        }
+        if (at < name) lo = mid + 1;
+        else hi = mid - 1;
+      }
+    }
+    // The map keeps the key it was first given (the slice's copy): key it by the Pod's string instead.
+    ns.slicesOfPod.delete(name);
+    ns.slicesOfPod.set(name, listed);
   }
 
   private affectedByPod(ns: NamespacePods, pod: PodProjection, old: PodProjection | undefined): string[] {
