@@ -19,6 +19,19 @@ test('alertmanager-operated: the mesh ports are never chosen; skipped next to a 
   t.is(plugin.detect(lone, ctx([twin])), null);
 });
 
+test('bitnami kube-prometheus: the Service labelled name=kube-prometheus selects the operator\'s Alertmanager Pods; alertmanager-operated yields to it', (t) => {
+  const main = svc('kp-kube-prometheus-alertmanager', {
+    labels: { 'app.kubernetes.io/name': 'kube-prometheus', 'app.kubernetes.io/instance': 'kp', 'app.kubernetes.io/component': 'alertmanager' },
+    selector: { 'app.kubernetes.io/name': 'alertmanager', alertmanager: 'kp-kube-prometheus-alertmanager' },
+    ports: [['http', 9093]],
+  });
+  const operated = svc('alertmanager-operated', { labels: { 'operated-alertmanager': 'true' }, selector: { 'app.kubernetes.io/name': 'alertmanager' }, headless: true, ports: [['web', 9093], ['tcp-mesh', 9094]] });
+  t.is(plugin.detect(main, ctx([operated]))?.port, 'http');
+  t.is(plugin.detect(operated, ctx([main])), null);
+  // Other components of the same chart are not Alertmanagers.
+  t.is(plugin.detect(svc('kp-kube-prometheus-operator', { labels: { 'app.kubernetes.io/name': 'kube-prometheus', 'app.kubernetes.io/component': 'operator' }, selector: { 'app.kubernetes.io/name': 'kube-prometheus', 'app.kubernetes.io/component': 'operator' }, ports: [['http', 8080]] }), ctx()), null);
+});
+
 test('chart -headless twin skipped by name', (t) => {
   const labels = { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': 'm' };
   t.is(plugin.detect(svc('m-alertmanager-headless', { labels, headless: true, ports: [['http', 9093]] }), ctx([svc('m-alertmanager', { labels, ports: [['http', 9093]] })])), null);

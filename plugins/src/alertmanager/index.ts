@@ -1,7 +1,8 @@
 // Built-in detector: Prometheus Alertmanager.
 //
 // Evidence (labels, else the Service selector):
-//   - app.kubernetes.io/name=alertmanager (prometheus-community/alertmanager chart, kube-prometheus, operator-managed pods)
+//   - app.kubernetes.io/name=alertmanager (prometheus-community/alertmanager chart, kube-prometheus, operator-managed pods),
+//     as a label or in the selector (bitnami kube-prometheus labels its Service name=kube-prometheus)
 //   - app=alertmanager or app=*-alertmanager (kube-prometheus-stack: `<chart name>-alertmanager`)
 //   - operated-alertmanager=true (the prometheus-operator governing Service `alertmanager-operated`)
 //   - app.kubernetes.io/name=vmalertmanager (VictoriaMetrics operator)
@@ -55,6 +56,10 @@ function isAlertmanager(s: ServiceView): boolean {
   const component = labelOrSelector(s, 'app.kubernetes.io/component') ?? labelOrSelector(s, 'component');
   if (s.metadata.labels['operated-alertmanager'] === 'true') return true;
   if (name === 'alertmanager' || name === 'vmalertmanager') return true;
+  // The Pods prometheus-operator runs for an Alertmanager carry app.kubernetes.io/name=alertmanager
+  // (pkg/alertmanager/statefulset.go); a Service selecting them by it is theirs, whatever its own labels say
+  // (bitnami/charts kube-prometheus templates/alertmanager/service.yaml labels it name=kube-prometheus).
+  if (s.spec.selector?.['app.kubernetes.io/name'] === 'alertmanager') return true;
   if (app === 'alertmanager' || (app !== undefined && app.endsWith('-alertmanager'))) return true;
   return (name === 'prometheus' || app === 'prometheus') && component === 'alertmanager';
 }
@@ -65,7 +70,7 @@ function apiPort(s: ServiceView): ServicePort | undefined {
 
 export default defineDetector({
   name: 'alertmanager',
-  version: '1.2.0',
+  version: '1.3.0',
   description: 'Prometheus Alertmanager (alerts, silences) — published as a read-only HTTP toolset.',
   type: 'alertmanager',
   // With evidence it claims only Services where an Alertmanager runs (evidencePort): the host asks about no other.
