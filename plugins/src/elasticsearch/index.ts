@@ -142,6 +142,12 @@ function before(a: string, b: string): boolean {
   return ra !== rb ? ra < rb : na < nb;
 }
 
+/** Both named `<clusterName>-<nodeGroup>` with the same, non-empty clusterName. */
+function samePrefix(a: ServiceView, b: ServiceView): boolean {
+  const prefix = clusterPrefix(a.metadata.name);
+  return prefix !== '' && prefix === clusterPrefix(b.metadata.name);
+}
+
 /**
  * Whether two node groups' Services are one cluster: their nodes' `cluster.name` when both set it (the charts set it
  * on every group, and a rolling upgrade may run two images meanwhile), else the same `<clusterName>-` prefix and
@@ -151,40 +157,32 @@ function sameCluster(a: ServiceView, am: ProductMatch, b: ServiceView, bm: Produ
   const an = am.container.env['cluster.name'];
   const bn = bm.container.env['cluster.name'];
   if (an !== undefined && bn !== undefined) return an === bn;
-  const prefix = clusterPrefix(a.metadata.name);
-  return prefix !== '' && prefix === clusterPrefix(b.metadata.name) && am.container.image === bm.container.image;
+  return samePrefix(a, b) && am.container.image === bm.container.image;
 }
 
-/** True when a sibling that comes first (groupRank) is another node group of the same cluster. */
-function laterNodeGroup(s: ServiceView, m: ProductMatch, ctx: DetectContext<Config>): boolean {
+/** True when a normal sibling Service that comes first (groupRank) is, by `sameGroup`, another node group of s's cluster. */
+function laterGroup(s: ServiceView, ctx: DetectContext<Config>, sameGroup: (o: ServiceView) => boolean): boolean {
   if (looksHeadless(s)) return false;
-  return ctx.siblings().some((o) => {
-    if (!before(o.metadata.name, s.metadata.name) || isExternalName(o) || looksHeadless(o) || !hasEvidence(o)) return false;
-    const other = evidenceMatch(o);
+  return ctx.siblings().some((o) => before(o.metadata.name, s.metadata.name) && !isExternalName(o) && !looksHeadless(o) && sameGroup(o));
+}
+
+/** With evidence: the sibling's Pods run the product too and sameCluster says it is the same cluster. */
+function laterNodeGroup(s: ServiceView, m: ProductMatch, ctx: DetectContext<Config>): boolean {
+  return laterGroup(s, ctx, (o) => {
+    const other = hasEvidence(o) ? evidenceMatch(o) : null;
     return other !== null && sameCluster(s, m, o, other.match);
   });
 }
 
 /**
- * From metadata alone: a sibling that comes first (groupRank) is another node group of the same chart cluster — same
- * source, the same `<clusterName>-` prefix (the elastic and opensearch charts install each node group as its own
- * release with a shared clusterName). Not for the OpenSearch operator, whose per-pool Services are named otherwise.
+ * From metadata alone: another node group of the same chart cluster — same source, the same `<clusterName>-` prefix
+ * (the elastic and opensearch charts install each node group as its own release with a shared clusterName). Not for
+ * the OpenSearch operator, whose per-pool Services are named otherwise.
  */
 function laterChartGroup(s: ServiceView, src: Source, ctx: DetectContext<Config>): boolean {
   const chart = (v: ServiceView, from: Source | null) => from === 'elastic-chart' || (from === 'opensearch' && v.metadata.labels['opster.io/opensearch-cluster'] === undefined);
-  const prefix = clusterPrefix(s.metadata.name);
-  if (!chart(s, src) || prefix === '' || looksHeadless(s)) return false;
-  return ctx.siblings().some(
-    (o) =>
-      before(o.metadata.name, s.metadata.name) &&
-      !isExternalName(o) &&
-      !looksHeadless(o) &&
-      !hasEvidence(o) &&
-      source(o) === src &&
-      chart(o, src) &&
-      clusterPrefix(o.metadata.name) === prefix &&
-      apiPort(o) !== undefined,
-  );
+  if (!chart(s, src)) return false;
+  return laterGroup(s, ctx, (o) => !hasEvidence(o) && source(o) === src && chart(o, src) && samePrefix(s, o) && apiPort(o) !== undefined);
 }
 
 function fromEvidence(s: ServiceView, ctx: DetectContext<Config>): Detection | null {
